@@ -1,0 +1,90 @@
+/**
+ * The registry of error codes. Every error the API returns carries one of these codes; the
+ * generated error reference (docs/errors.md) is built from this table, so it is the only place
+ * a code, its HTTP status and its fix are written down.
+ */
+export type ErrorKind = 'user' | 'transient' | 'bug';
+
+export interface ErrorCodeInfo {
+  status: number;
+  kind: ErrorKind;
+  /** What the client should do about it, for the generated reference. */
+  fix: string;
+}
+
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 422, kind: 'user', fix: 'Correct the fields listed in `errors` and send the request again.' },
+  BAD_JSON: { status: 400, kind: 'user', fix: 'Send a well-formed JSON body (at most 512 levels deep and 1 000 000 keys).' },
+  BODY_TOO_LARGE: { status: 413, kind: 'user', fix: 'Send a smaller body; the limit is a server setting (8 MiB by default).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, kind: 'user', fix: 'Send JSON, or on raw endpoints XML, CSV or plain text with a matching Content-Type.' },
+  UNAUTHENTICATED: { status: 401, kind: 'user', fix: 'Log in again or send a valid API key in the Authorization header.' },
+  FORBIDDEN: { status: 403, kind: 'user', fix: 'Ask an administrator for a role that allows this action.' },
+  NOT_FOUND: { status: 404, kind: 'user', fix: 'Check the id; objects of other companies are never visible.' },
+  CONFLICT: { status: 409, kind: 'user', fix: 'Reload the object; it changed or is in a state that does not allow this.' },
+  EMAIL_TAKEN: { status: 422, kind: 'user', fix: 'Use another email address or log in with this one.' },
+  SIGNUP_CLOSED: { status: 403, kind: 'user', fix: 'Registration is closed on this server; ask an administrator to add you.' },
+  FLOW_INVALID: { status: 422, kind: 'user', fix: 'Correct the definition at each path listed in `errors`.' },
+  FLOW_DISABLED: { status: 422, kind: 'user', fix: 'Enable the flow, or use the manual endpoint to run it while disabled.' },
+  NO_DEPLOYED_VERSION: { status: 422, kind: 'user', fix: 'Deploy a version of the flow, or name a version in the URL.' },
+  VERSION_READ_ONLY: { status: 409, kind: 'user', fix: 'Only the draft can be changed; copy this version to the draft first.' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, kind: 'user', fix: 'Use a new Idempotency-Key for a different request body.' },
+  RUN_NOT_STOPPABLE: { status: 409, kind: 'user', fix: 'The run has already finished.' },
+  PAYLOAD_EXPIRED: { status: 404, kind: 'user', fix: 'The payload was removed by retention.' },
+  RATE_LIMITED: { status: 429, kind: 'user', fix: 'Wait for the number of seconds in Retry-After and try again.' },
+  STORAGE_UNAVAILABLE: { status: 503, kind: 'transient', fix: 'Try again shortly; the database is not reachable.' },
+  STEP_FAILED: { status: 500, kind: 'user', fix: 'See the run log for the step, attempt and reason.' },
+  STEP_TIMEOUT: { status: 500, kind: 'transient', fix: 'Raise the step time limit or make the target answer faster.' },
+  CONNECTOR_HTTP_ERROR: { status: 502, kind: 'transient', fix: 'The target answered with an unsuccessful status; check the target or allow the status.' },
+  CONNECTOR_NETWORK_ERROR: { status: 502, kind: 'transient', fix: 'The target could not be reached; check its address and that it is up.' },
+  EGRESS_DENIED: { status: 422, kind: 'user', fix: 'The address is loopback, private, link-local or metadata; add it to WEFT_EGRESS_ALLOW if it is meant.' },
+  TEMPLATE_ERROR: { status: 422, kind: 'user', fix: 'Check the [[...]] references in the setting; the named value does not exist.' },
+  MAP_ERROR: { status: 422, kind: 'user', fix: 'Check the mapping rule and its transforms against the payload.' },
+  PAYLOAD_FORMAT_ERROR: { status: 422, kind: 'user', fix: 'The payload could not be parsed in its format; check the data sent.' },
+  XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
+  INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },
+} as const satisfies Record<string, ErrorCodeInfo>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Field path → messages, the shape Patchworks clients parse from `errors`. */
+export type FieldErrors = Record<string, string[]>;
+
+export interface ErrorBody {
+  message: string;
+  error: { code: ErrorCode; details?: FieldErrors; request_id?: string };
+  errors?: FieldErrors;
+}
+
+/**
+ * The one error type. `retryable` lets the engine decide whether another attempt can help
+ * (a 4xx from a target other than 408/429 cannot).
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: FieldErrors | undefined;
+  readonly retryable: boolean;
+  readonly status: number;
+  readonly headers: Record<string, string> | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { details?: FieldErrors; retryable?: boolean; status?: number; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.details = options.details;
+    this.status = options.status ?? ERROR_CODES[code].status;
+    this.retryable = options.retryable ?? ERROR_CODES[code].kind === 'transient';
+    this.headers = options.headers;
+  }
+
+  get kind(): ErrorKind {
+    return ERROR_CODES[this.code].kind;
+  }
+}
+
+export function isAppError(err: unknown): err is AppError {
+  return err instanceof AppError;
+}

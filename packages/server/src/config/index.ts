@@ -1,0 +1,66 @@
+import path from 'node:path';
+
+/**
+ * The one place that reads process.env. Every setting has a default that works with no
+ * configuration at all (SQLite under ./data, in-process queue, port 3000); units are in names.
+ */
+export interface Config {
+  /** WEFT_PORT */
+  port: number;
+  /** WEFT_HOST */
+  host: string;
+  /** WEFT_DATA_DIR: the SQLite file, large payloads and the generated signing key live here. */
+  dataDir: string;
+  /** WEFT_EGRESS_ALLOW: comma-separated hosts or CIDRs connectors may reach though loopback/private. */
+  egressAllow: string[];
+  /** WEFT_SIGNUP: open | closed */
+  signup: 'open' | 'closed';
+  /** WEFT_BODY_LIMIT_BYTES */
+  bodyLimitBytes: number;
+  /** WEFT_TOKEN_TTL_SECONDS */
+  tokenTtlSeconds: number;
+  /** WEFT_TOKEN_SECRET: HMAC key for tokens; generated and stored with the data when absent. */
+  tokenSecret: string | undefined;
+  /** WEFT_WORKER_CONCURRENCY: runs one process advances at once. */
+  workerConcurrency: number;
+  /** WEFT_COMPANY_CONCURRENCY: running runs per company. */
+  companyConcurrency: number;
+  /** WEFT_LEASE_MS: how long a worker's claim on a run lasts without renewal. */
+  leaseMs: number;
+  /** WEFT_LOG_LEVEL */
+  logLevel: string;
+  /** WEFT_RETRY_BASE_MS: first backoff of step retries. */
+  retryBaseMs: number;
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const signup = env.WEFT_SIGNUP ?? 'open';
+  if (signup !== 'open' && signup !== 'closed') throw new Error(`WEFT_SIGNUP must be "open" or "closed", got "${signup}"`);
+  const config: Config = {
+    port: int(env, 'WEFT_PORT', 3000),
+    host: env.WEFT_HOST ?? '127.0.0.1',
+    dataDir: path.resolve(env.WEFT_DATA_DIR ?? './data'),
+    egressAllow: (env.WEFT_EGRESS_ALLOW ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    signup,
+    bodyLimitBytes: int(env, 'WEFT_BODY_LIMIT_BYTES', 8 * 1024 * 1024),
+    tokenTtlSeconds: int(env, 'WEFT_TOKEN_TTL_SECONDS', 86_400),
+    tokenSecret: env.WEFT_TOKEN_SECRET || undefined,
+    workerConcurrency: int(env, 'WEFT_WORKER_CONCURRENCY', 16),
+    companyConcurrency: int(env, 'WEFT_COMPANY_CONCURRENCY', 16),
+    leaseMs: int(env, 'WEFT_LEASE_MS', 30_000),
+    logLevel: env.WEFT_LOG_LEVEL ?? 'warn',
+    retryBaseMs: int(env, 'WEFT_RETRY_BASE_MS', 1000),
+  };
+  return { ...config, ...overrides };
+}

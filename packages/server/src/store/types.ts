@@ -1,0 +1,276 @@
+import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
+
+/**
+ * The store: the one source of truth. Two adapters implement it (sqlite now, postgres with the
+ * distributed mode) and both run the same conformance suite (conformance.ts).
+ *
+ * Every method that touches a tenant's data takes the companyId and scopes its queries by it;
+ * an id of another company behaves exactly like an unknown id (undefined / NOT_FOUND).
+ * Timestamps are ISO 8601 UTC strings. Ids are opaque strings (time-ordered, see ids.ts).
+ */
+
+export interface Company { id: string; name: string; createdAt: string }
+
+export interface User {
+  id: string;
+  companyId: string;
+  name: string;
+  email: string;
+  role: Role;
+  createdAt: string;
+}
+export interface UserWithSecret extends User { passwordHash: string }
+
+export interface TokenRecord { id: string; userId: string; companyId: string; expiresAt: string; revokedAt: string | null }
+
+export interface ApiKey {
+  id: string;
+  companyId: string;
+  name: string;
+  prefix: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+export interface Flow {
+  id: string;
+  companyId: string;
+  name: string;
+  description: string;
+  enabled: boolean;
+  /** 1 highest … 5 lowest. */
+  priority: number;
+  labels: string[];
+  draftVersionId: string;
+  deployedVersionId: string | null;
+  versionsCount: number;
+  latestRunStatus: RunStatus | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FlowVersion {
+  id: string;
+  companyId: string;
+  flowId: string;
+  number: number;
+  status: VersionStatus;
+  definition: FlowDefinition;
+  createdAt: string;
+  updatedAt: string;
+  deployedAt: string | null;
+}
+
+export interface Run {
+  id: string;
+  companyId: string;
+  flowId: string;
+  versionId: string;
+  status: RunStatus;
+  trigger: RunTrigger;
+  priority: number;
+  /** Manual starts and retries go ahead of queued work. */
+  expedite: boolean;
+  inputPayloadId: string | null;
+  variables: Record<string, string>;
+  parentRunId: string | null;
+  retryOfRunId: string | null;
+  stopRequested: boolean;
+  error: string | null;
+  stepsCompleted: number;
+  attempts: number;
+  queuedAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  leaseOwner: string | null;
+  leaseExpiresAt: string | null;
+}
+
+export interface PayloadRecord {
+  id: string;
+  companyId: string;
+  runId: string | null;
+  format: PayloadFormat;
+  meta: Record<string, string>;
+  bytes: number;
+  sha256: string;
+  createdAt: string;
+}
+
+export interface PayloadInput {
+  format: PayloadFormat;
+  meta: Record<string, string>;
+  body: Buffer;
+}
+
+export interface RunLog {
+  id: number;
+  runId: string;
+  stepId: string | null;
+  stepName: string | null;
+  level: LogLevel;
+  message: string;
+  attempt: number | null;
+  durationMs: number | null;
+  payloadIdsIn: string[];
+  payloadIdsOut: string[];
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export type RunLogInput = Omit<RunLog, 'id' | 'runId' | 'createdAt'> & { createdAt?: string };
+
+/** One completed step execution, recorded before the next step starts (quality.md §1.2). */
+export interface JournalRecord {
+  itemKey: string;
+  stepId: string;
+  status: 'success' | 'failure';
+  /** Output payload ids per outgoing edge label; '' is the unlabelled bucket. */
+  outputs: Record<string, string[]>;
+  variables: Record<string, string>;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface JournalWrite {
+  itemKey: string;
+  stepId: string;
+  status: 'success' | 'failure';
+  /** Output payloads per label; those with an id are already stored and only referenced. */
+  outputs: Record<string, Array<PayloadInput & { id?: string }>>;
+  variables: Record<string, string>;
+  attempts: number;
+  startedAt: string;
+  finishedAt: string;
+  logs: RunLogInput[];
+}
+
+export interface Page { page: number; perPage: number }
+export interface PageResult<T> { rows: T[]; total: number }
+
+export interface FlowFilters { name?: string; enabled?: boolean; deployed?: boolean; label?: string }
+export interface RunFilters {
+  flowId?: string[];
+  versionId?: string[];
+  status?: RunStatus[];
+  trigger?: RunTrigger[];
+  startedAfter?: string;
+  startedBefore?: string;
+}
+export type RunSort = 'started_at' | '-started_at' | 'queued_at' | '-queued_at' | 'finished_at' | '-finished_at';
+
+export interface CreateRunInput {
+  flowId: string;
+  versionId: string;
+  trigger: RunTrigger;
+  priority: number;
+  expedite: boolean;
+  input: PayloadInput;
+  variables?: Record<string, string>;
+  parentRunId?: string;
+  retryOfRunId?: string;
+  /** When set: a second create with the same key (per company, 24 h) returns the first run. */
+  idempotency?: { key: string; requestHash: string };
+}
+
+export interface CreateRunResult {
+  run: Run;
+  /** True when the idempotency key matched an earlier request and nothing was created. */
+  replayed: boolean;
+}
+
+export interface Store {
+  /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+
+  // settings (server-wide; e.g. the token signing key generated on first start)
+  getSetting(key: string): Promise<string | undefined>;
+  /** Sets the value only when absent and returns the value that is stored afterwards. */
+  initSetting(key: string, value: string): Promise<string>;
+
+  // companies and users
+  /** Throws AppError EMAIL_TAKEN when the email (case-insensitive) exists. */
+  createCompanyWithAdmin(input: { companyName: string; name: string; email: string; passwordHash: string }): Promise<{ company: Company; user: User }>;
+  getCompany(companyId: string): Promise<Company | undefined>;
+  /** Throws AppError EMAIL_TAKEN when the email (case-insensitive) exists. */
+  createUser(companyId: string, input: { name: string; email: string; passwordHash: string; role: Role }): Promise<User>;
+  /** Login is the one lookup not scoped by company: the email is global. */
+  findUserByEmail(email: string): Promise<UserWithSecret | undefined>;
+  getUser(companyId: string, userId: string): Promise<User | undefined>;
+  listUsers(companyId: string): Promise<User[]>;
+
+  // tokens (ids of issued bearer tokens, for revocation)
+  createToken(input: { id: string; userId: string; companyId: string; expiresAt: string }): Promise<void>;
+  getToken(id: string): Promise<TokenRecord | undefined>;
+  revokeToken(id: string): Promise<void>;
+
+  // API keys
+  createApiKey(companyId: string, input: { id: string; name: string; prefix: string; keyHash: string }): Promise<ApiKey>;
+  /** Returns undefined for revoked keys. */
+  findApiKeyByHash(keyHash: string): Promise<ApiKey | undefined>;
+  listApiKeys(companyId: string): Promise<ApiKey[]>;
+  revokeApiKey(companyId: string, id: string): Promise<ApiKey | undefined>;
+  deleteApiKey(companyId: string, id: string): Promise<boolean>;
+  touchApiKey(id: string, at: string): Promise<void>;
+
+  // flows and versions
+  /** Creates the flow (disabled, priority 3) and its draft version number 1. */
+  createFlow(companyId: string, input: { name: string; description?: string; definition: FlowDefinition; labels?: string[]; priority?: number }): Promise<Flow>;
+  getFlow(companyId: string, flowId: string): Promise<Flow | undefined>;
+  listFlows(companyId: string, filters: FlowFilters, page: Page): Promise<PageResult<Flow>>;
+  updateFlow(companyId: string, flowId: string, patch: { name?: string; description?: string; enabled?: boolean; priority?: number; labels?: string[] }): Promise<Flow | undefined>;
+  /** Deletes the flow, its versions; runs and payloads stay until retention removes them. */
+  deleteFlow(companyId: string, flowId: string): Promise<boolean>;
+  listVersions(companyId: string, flowId: string): Promise<FlowVersion[]>;
+  getVersion(companyId: string, versionId: string): Promise<FlowVersion | undefined>;
+  /** Throws AppError VERSION_READ_ONLY when the version is not the draft. */
+  updateDraft(companyId: string, versionId: string, definition: FlowDefinition): Promise<FlowVersion | undefined>;
+  /**
+   * In one transaction: the deployed version becomes inactive, this one deployed; when this one was
+   * the draft, a copy of it becomes the new draft. `enable` also enables the flow.
+   */
+  deployVersion(companyId: string, versionId: string, options: { enable?: boolean }): Promise<FlowVersion | undefined>;
+  /** Replaces the draft's definition with a copy of this version's. Returns the draft. */
+  copyToDraft(companyId: string, versionId: string): Promise<FlowVersion | undefined>;
+
+  // runs
+  /**
+   * In one transaction: the input payload, the run (status queued) and the idempotency record.
+   * Throws AppError IDEMPOTENCY_KEY_REUSED when the key exists with another request hash.
+   */
+  createRun(companyId: string, input: CreateRunInput): Promise<CreateRunResult>;
+  getRun(companyId: string, runId: string): Promise<Run | undefined>;
+  listRuns(companyId: string, filters: RunFilters, sort: RunSort, page: Page): Promise<PageResult<Run>>;
+  /** Sets stopRequested on a non-terminal run; a queued run becomes stopped at once. */
+  requestStop(companyId: string, runId: string): Promise<Run | undefined>;
+
+  // the worker's side (not company-scoped: the worker serves every company)
+  /** Runs that need a worker: queued, or running with an expired lease. Oldest first. */
+  listRunnable(limit: number): Promise<Run[]>;
+  /**
+   * Takes the lease of a queued run, or of a running run whose lease expired; sets status running
+   * and startedAt (first time). Returns undefined when someone else holds it or it is terminal.
+   */
+  claimRun(runId: string, owner: string, leaseMs: number): Promise<Run | undefined>;
+  /** False when the lease was lost (expired and taken by another owner). */
+  renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Gives the run back (graceful shutdown): status queued, lease cleared. */
+  releaseRun(runId: string, owner: string): Promise<void>;
+  /** Sets a terminal status once; never changes a terminal status. False when the owner lost the lease or it was terminal. */
+  finishRun(runId: string, owner: string, outcome: { status: RunStatus; error?: string }): Promise<boolean>;
+  countRunning(companyId: string): Promise<number>;
+
+  // journal, logs, payloads
+  loadJournal(runId: string): Promise<JournalRecord[]>;
+  /** Stores the step's output payloads, the journal record and its logs in one transaction; returns the output payload ids per label. */
+  recordStep(runId: string, companyId: string, write: JournalWrite): Promise<Record<string, string[]>>;
+  appendLogs(runId: string, logs: RunLogInput[]): Promise<void>;
+  listRunLogs(companyId: string, runId: string): Promise<RunLog[]>;
+  getPayload(companyId: string, payloadId: string): Promise<PayloadRecord | undefined>;
+  getPayloadBody(companyId: string, payloadId: string): Promise<Buffer | undefined>;
+  /** Payloads by id for the worker (resume); order follows ids. */
+  loadPayloads(runId: string, ids: string[]): Promise<Array<PayloadInput & { id: string }>>;
+}
