@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { flowImport, flowRun } from './commands/flow.js';
+import { migrate } from './commands/migrate.js';
+import { start } from './commands/start.js';
+import { userAdd } from './commands/user.js';
+
+const USAGE = `weft: an integration platform
+
+Usage:
+  weft start                         API + worker + dashboard on the embedded default (SQLite under ./data)
+  weft migrate                       apply database migrations and exit
+  weft user add --email E --password P [--name N] [--company C | --company-id ID] [--role R]
+                                     create a company with its administrator, or add a user to a company
+  weft flow import <file> --email E  import a flow (an export document or a bare definition) into E's company
+        [--deploy] [--enable]
+  weft flow run <flowId> --email E [--payload <file>] [--version ID]
+                                     run a flow now in this process and print the outcome
+
+Settings come from WEFT_* environment variables (docs/config.md).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  switch (command) {
+    case 'start':
+      return start();
+    case 'migrate':
+      return migrate();
+    case 'user':
+      if (sub === 'add') return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
+      break;
+    case 'flow': {
+      const { values, positionals } = parse(rest, { email: 's', payload: 's', version: 's', deploy: 'b', enable: 'b' });
+      if (sub === 'import' && positionals[0]) return flowImport(positionals[0], values);
+      if (sub === 'run' && positionals[0]) return flowRun(positionals[0], values);
+      break;
+    }
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      console.log(USAGE);
+      return command === undefined ? 1 : 0;
+  }
+  console.error(`weft: unknown command "${argv.join(' ')}"\n\n${USAGE}`);
+  return 1;
+}
+
+function parse(args: string[], spec: Record<string, 's' | 'b'>) {
+  const options = Object.fromEntries(Object.entries(spec).map(([k, t]) => [k, { type: t === 's' ? ('string' as const) : ('boolean' as const) }]));
+  return parseArgs({ args, options, allowPositionals: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err) => {
+    console.error(`weft: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,207 @@
+import { AppError, type FlowDefinition } from '@weft/schema';
+import { describe, expect, it } from 'vitest';
+import { Payload } from '../payload.js';
+import type { EngineServices } from '../services.js';
+import type { Shape } from '../shape.js';
+import { executeRun } from './execute-run.js';
+import { MemoryJournal } from './memory-journal.js';
+
+const services: EngineServices = {
+  http: {
+    request: () => Promise.reject(new Error('no http in these tests')),
+    close: async () => {},
+  },
+  now: () => new Date(),
+  sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))),
+};
+
+/** Test shapes: each records its calls so tests can see what ran. */
+function testShapes(calls: string[], behaviour: Record<string, (input: Payload[], attempt: number) => Payload[]> = {}) {
+  const shapes = new Map<string, Shape<any>>();
+  const make = (name: string): Shape<any> => ({
+    name,
+    retries: (config) => (config.retries as number | undefined) ?? 3,
+    timeoutMs: (config) => (config.timeout_ms as number | undefined) ?? 1000,
+    async execute(ctx, input) {
+      calls.push(`${ctx.step.id}#${ctx.attempt}`);
+      const fn = behaviour[ctx.step.id];
+      const payloads = fn ? fn(input, ctx.attempt) : input.map((p) => Payload.fromBytes(Buffer.from(`${p.text()}>${ctx.step.id}`), 'text'));
+      if (ctx.step.config.wait_ms) await new Promise((r) => setTimeout(r, ctx.step.config.wait_ms as number));
+      if (ctx.step.config.set) return { payloads, variables: ctx.step.config.set as Record<string, string> };
+      if (ctx.step.config.route) return { payloads: [], routes: { [ctx.step.config.route as string]: payloads } };
+      return { payloads };
+    },
+  });
+  for (const n of ['trigger', 'pass', 'route']) shapes.set(n, make(n));
+  return shapes;
+}
+
+function linear(...ids: string[]): FlowDefinition {
+  return {
+    steps: [{ id: 'trigger', shape: 'trigger', config: {} }, ...ids.map((id) => ({ id, shape: 'pass', config: {} }))],
+    edges: ['trigger', ...ids].slice(0, -1).map((from, i) => ({ from, to: ids[i]! })),
+  };
+}
+
+function run(definition: FlowDefinition, journal: MemoryJournal, shapes: Map<string, Shape<any>>, signal?: AbortSignal) {
+  return executeRun({
+    run: { id: 'r1', companyId: 'c1', flowId: 'f1', versionId: 'v1', trigger: 'api', queuedAt: new Date().toISOString() },
+    definition,
+    input: Payload.fromBytes(Buffer.from('in'), 'text'),
+    variables: {},
+    journal,
+    services,
+    shapes,
+    retryBaseMs: 1,
+    signal,
+  });
+}
+
+describe('executeRun', () => {
+  it('runs every step in order and journals each before the next starts', async () => {
+    const calls: string[] = [];
+    const journal = new MemoryJournal();
+    const outcome = await run(linear('a', 'b'), journal, testShapes(calls));
+    expect(outcome).toEqual({ status: 'success', stepsExecuted: 3 });
+    expect(calls).toEqual(['trigger#1', 'a#1', 'b#1']);
+    expect(journal.entries.map((e) => e.itemKey)).toEqual(['trigger', 'trigger>a', 'trigger>a>b']);
+    const last = journal.entries[2]!.outputs['']![0]!;
+    expect(journal.payloads.get(last)!.text()).toBe('in>trigger>a>b');
+  });
+
+  it('resumes from the last journalled step without executing completed steps again', async () => {
+    const journal = new MemoryJournal();
+    const first: string[] = [];
+    const controller = new AbortController();
+    // Interrupt the run while step b is executing, as a killed worker would leave it.
+    const shapes = testShapes(first, {
+      b: (input) => {
+        setTimeout(() => controller.abort(), 5);
+        return input;
+      },
+    });
+    const def = linear('a', 'b', 'c');
+    def.steps[2]!.config = { wait_ms: 200 };
+    const interrupted = await run(def, journal, shapes, controller.signal);
+    expect(interrupted.status).toBe('interrupted');
+    expect(journal.entries.map((e) => e.stepId)).toEqual(['trigger', 'a']);
+
+    const second: string[] = [];
+    def.steps[2]!.config = {};
+    const outcome = await run(def, journal, testShapes(second));
+    expect(outcome.status).toBe('success');
+    expect(second).toEqual(['b#1', 'c#1']);
+    const last = journal.entries.at(-1)!.outputs['']![0]!;
+    expect(journal.payloads.get(last)!.text()).toBe('in>trigger>a>b>c');
+  });
+
+  it('retries a failing step and succeeds on a later attempt', async () => {
+    const calls: string[] = [];
+    const shapes = testShapes(calls, {
+      a: (input, attempt) => {
+        if (attempt < 3) throw new AppError('CONNECTOR_NETWORK_ERROR', 'target down');
+        return input;
+      },
+    });
+    const journal = new MemoryJournal();
+    const outcome = await run(linear('a'), journal, shapes);
+    expect(outcome.status).toBe('success');
+    expect(calls).toEqual(['trigger#1', 'a#1', 'a#2', 'a#3']);
+    expect(journal.logs.filter((l) => l.level === 'warning').map((l) => l.attempt)).toEqual([1, 2]);
+  });
+
+  it('fails the run with the step, attempt and reason once retries are spent', async () => {
+    const calls: string[] = [];
+    const shapes = testShapes(calls, {
+      a: () => {
+        throw new AppError('CONNECTOR_HTTP_ERROR', 'POST http://x answered 503');
+      },
+    });
+    const def = linear('a', 'b');
+    def.steps[1]!.config = { retries: 1 };
+    const journal = new MemoryJournal();
+    const outcome = await run(def, journal, shapes);
+    expect(outcome).toMatchObject({ status: 'failure', error: 'Step "a" failed after 2 attempts: POST http://x answered 503' });
+    expect(calls).toEqual(['trigger#1', 'a#1', 'a#2']);
+    const last = journal.logs.at(-1)!;
+    expect(last).toMatchObject({ level: 'error', stepId: 'a', attempt: 2 });
+  });
+
+  it('does not retry an error that says retrying cannot help', async () => {
+    const calls: string[] = [];
+    const shapes = testShapes(calls, {
+      a: () => {
+        throw new AppError('CONNECTOR_HTTP_ERROR', 'answered 400', { retryable: false });
+      },
+    });
+    const outcome = await run(linear('a'), new MemoryJournal(), shapes);
+    expect(outcome.status).toBe('failure');
+    expect(calls).toEqual(['trigger#1', 'a#1']);
+  });
+
+  it('fails a step that exceeds its time limit', async () => {
+    const def = linear('a');
+    def.steps[1]!.config = { wait_ms: 200, timeout_ms: 20, retries: 0 };
+    const outcome = await run(def, new MemoryJournal(), testShapes([]));
+    expect(outcome.status).toBe('failure');
+    expect((outcome as { error: string }).error).toMatch(/longer than its limit/);
+  });
+
+  it('stops at the next step boundary when a stop is requested', async () => {
+    const journal = new MemoryJournal();
+    const calls: string[] = [];
+    const shapes = testShapes(calls, {
+      a: (input) => {
+        journal.stopRequested = true;
+        return input;
+      },
+    });
+    const outcome = await run(linear('a', 'b'), journal, shapes);
+    expect(outcome.status).toBe('stopped');
+    expect(calls).toEqual(['trigger#1', 'a#1']);
+  });
+
+  it('sends labelled outputs only down the edge with that label', async () => {
+    const calls: string[] = [];
+    const def: FlowDefinition = {
+      steps: [
+        { id: 'trigger', shape: 'trigger', config: {} },
+        { id: 'r', shape: 'route', config: { route: 'yes' } },
+        { id: 'y', shape: 'pass', config: {} },
+        { id: 'n', shape: 'pass', config: {} },
+      ],
+      edges: [
+        { from: 'trigger', to: 'r' },
+        { from: 'r', to: 'y', label: 'yes' },
+        { from: 'r', to: 'n', label: 'no' },
+      ],
+    };
+    const outcome = await run(def, new MemoryJournal(), testShapes(calls));
+    expect(outcome.status).toBe('success');
+    expect(calls).toEqual(['trigger#1', 'r#1', 'y#1']);
+  });
+
+  it('hands variables set by a step to the steps after it', async () => {
+    const seen: Record<string, string>[] = [];
+    const shapes = testShapes([]);
+    const base = shapes.get('pass')!;
+    shapes.set('pass', {
+      ...base,
+      async execute(ctx, input) {
+        seen.push({ ...ctx.variables });
+        return base.execute(ctx, input);
+      },
+    });
+    const def = linear('a', 'b');
+    def.steps[1]!.config = { set: { colour: 'blue' } };
+    await run(def, new MemoryJournal(), shapes);
+    expect(seen).toEqual([{}, { colour: 'blue' }]);
+  });
+
+  it('fails the run clearly when a step uses an unknown shape', async () => {
+    const def = linear('a');
+    def.steps[1]!.shape = 'teleport';
+    const outcome = await run(def, new MemoryJournal(), testShapes([]));
+    expect(outcome).toMatchObject({ status: 'failure', error: 'Step "a" uses unknown shape "teleport".' });
+  });
+});

@@ -1,0 +1,261 @@
+import { AppError, type EdgeDefinition, type FlowDefinition, isAppError, type StepDefinition } from '@weft/schema';
+import type { Payload } from '../payload.js';
+import type { EngineServices } from '../services.js';
+import type { RunInfo, Shape, ShapeResult, StepLog } from '../shape.js';
+import type { JournalEntry, LogEntry, RunJournalPort } from './journal.js';
+
+export interface ExecuteRunInput {
+  run: RunInfo;
+  definition: FlowDefinition;
+  /** The run's stored input payload (handed to the trigger step as a bucket of one). */
+  input: Payload;
+  /** Definition defaults merged with the run's overrides. */
+  variables: Record<string, string>;
+  journal: RunJournalPort;
+  services: EngineServices;
+  shapes: ReadonlyMap<string, Shape<any>>;
+  /** First retry backoff; doubles per attempt, with jitter. */
+  retryBaseMs: number;
+  /** Aborted when the worker shuts down or loses its lease: the run stops where it is, unfinished. */
+  signal?: AbortSignal;
+}
+
+export type RunOutcome =
+  | { status: 'success' | 'partial_success'; stepsExecuted: number }
+  | { status: 'failure'; error: string; stepsExecuted: number }
+  | { status: 'stopped'; stepsExecuted: number }
+  /** The worker gave up the run (shutdown, lost lease); another worker resumes it. */
+  | { status: 'interrupted'; stepsExecuted: number };
+
+const DEFAULT_RETRIES = 3;
+const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
+
+/** A pending step execution: which step, on which bucket, with which variables. */
+interface WorkItem {
+  key: string;
+  step: StepDefinition;
+  /** Either payloads in memory or the ids of stored ones (after a resume). */
+  input: Payload[] | string[];
+  variables: Record<string, string>;
+}
+
+/**
+ * Runs one version's graph for one run. Steps execute depth-first: a step's output bucket goes
+ * down each outgoing edge in definition order before siblings run. Every completed step is
+ * journalled before its successors start, under a key that is the path of step ids from the
+ * trigger, so a resumed run replays the journal and executes only what had not completed.
+ */
+export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
+  const { definition, journal } = input;
+  const steps = new Map(definition.steps.map((s) => [s.id, s]));
+  const outgoing = new Map<string, EdgeDefinition[]>();
+  for (const edge of definition.edges) {
+    const list = outgoing.get(edge.from) ?? [];
+    list.push(edge);
+    outgoing.set(edge.from, list);
+  }
+  const trigger = definition.steps.find((s) => s.shape === 'trigger');
+  if (!trigger) return { status: 'failure', error: 'The flow has no trigger step.', stepsExecuted: 0 };
+
+  const done = new Map<string, JournalEntry>();
+  for (const entry of await journal.load()) done.set(entry.itemKey, entry);
+
+  const stack: WorkItem[] = [{ key: trigger.id, step: trigger, input: [input.input], variables: input.variables }];
+  let executed = 0;
+
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    let entry = done.get(item.key);
+    let outputs: Record<string, Payload[] | string[]>;
+    if (entry) {
+      if (entry.status === 'failure') return { status: 'failure', error: `Step "${item.step.id}" failed.`, stepsExecuted: executed };
+      outputs = entry.outputs;
+    } else {
+      if (input.signal?.aborted) return { status: 'interrupted', stepsExecuted: executed };
+      if (await journal.shouldStop()) {
+        await journal.appendLogs([runLog('warning', `Run stopped before step "${item.step.id}".`, item.step)]);
+        return { status: 'stopped', stepsExecuted: executed };
+      }
+      const result = await runStep(input, item);
+      if (result === 'interrupted') return { status: 'interrupted', stepsExecuted: executed };
+      executed++;
+      if (result.status === 'failure') return { status: 'failure', error: result.error, stepsExecuted: executed };
+      entry = result.entry;
+      outputs = result.outputs;
+    }
+    const edges = outgoing.get(item.step.id) ?? [];
+    // Pushed in reverse so the first edge's subtree runs first.
+    for (let i = edges.length - 1; i >= 0; i--) {
+      const edge = edges[i]!;
+      const bucket = outputs[edge.label ?? ''] ?? [];
+      const next = steps.get(edge.to);
+      if (!next || bucket.length === 0) continue;
+      stack.push({ key: `${item.key}>${next.id}`, step: next, input: bucket, variables: entry.variables });
+    }
+  }
+  return { status: 'success', stepsExecuted: executed };
+}
+
+type StepResult =
+  | { status: 'success'; entry: JournalEntry; outputs: Record<string, Payload[]> }
+  | { status: 'failure'; error: string }
+  | 'interrupted';
+
+async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult> {
+  const { step } = item;
+  const shape = run.shapes.get(step.shape);
+  const startedAt = run.services.now();
+  const bucket = isIds(item.input) ? await run.journal.loadPayloads(item.input) : item.input;
+  const idsIn = bucket.map((p) => p.id).filter((id): id is string => id !== undefined);
+  if (!shape) {
+    const error = `Step "${step.id}" uses unknown shape "${step.shape}".`;
+    await recordFailure(run, item, startedAt, 0, [runLog('error', error, step, { payloadIdsIn: idsIn })]);
+    return { status: 'failure', error };
+  }
+  const retries = shape.retries?.(step.config) ?? DEFAULT_RETRIES;
+  const timeoutMs = shape.timeoutMs?.(step.config) ?? DEFAULT_TIMEOUT_MS;
+  const logs: LogEntry[] = [];
+
+  for (let attempt = 1; ; attempt++) {
+    const attemptStart = performance.now();
+    const stepLogs: StepLog[] = [];
+    try {
+      const result = await withTimeout(
+        (signal) =>
+          shape.execute(
+            {
+              step,
+              config: step.config,
+              run: run.run,
+              variables: item.variables,
+              attempt,
+              itemKey: item.key,
+              signal,
+              log: (entry) => stepLogs.push(entry),
+              services: run.services,
+            },
+            bucket,
+          ),
+        timeoutMs,
+        step,
+        run.signal,
+      );
+      for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
+      const outputs = resultOutputs(result);
+      const variables = result.variables ? { ...item.variables, ...result.variables } : item.variables;
+      const durationMs = Math.round(performance.now() - attemptStart);
+      const finishedAt = run.services.now();
+      const outCount = Object.values(outputs).reduce((n, b) => n + b.length, 0);
+      const summary = runLog('info', `${step.name ?? step.id}: ${bucket.length} in, ${outCount} out.`, step, { attempt, durationMs, payloadIdsIn: idsIn });
+      logs.push(summary);
+      await run.journal.recordStep({
+        itemKey: item.key,
+        stepId: step.id,
+        status: 'success',
+        outputs,
+        variables,
+        attempts: attempt,
+        startedAt: startedAt.toISOString(),
+        finishedAt: finishedAt.toISOString(),
+        logs,
+      });
+      const outputIds: Record<string, string[]> = {};
+      for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');
+      return { status: 'success', entry: { itemKey: item.key, stepId: step.id, status: 'success', outputs: outputIds, variables, attempts: attempt }, outputs };
+    } catch (err) {
+      if (run.signal?.aborted) return 'interrupted';
+      for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
+      const appErr = isAppError(err) ? err : null;
+      const message = appErr ? appErr.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
+      const retryable = appErr ? appErr.retryable : true;
+      const durationMs = Math.round(performance.now() - attemptStart);
+      const last = !retryable || attempt > retries;
+      logs.push(
+        runLog(last ? 'error' : 'warning', `${step.name ?? step.id} attempt ${attempt} failed: ${message}`, step, {
+          attempt,
+          durationMs,
+          payloadIdsIn: idsIn,
+          data: { code: appErr?.code ?? 'INTERNAL', retryable },
+        }),
+      );
+      if (last) {
+        await recordFailure(run, item, startedAt, attempt, logs);
+        return { status: 'failure', error: `Step "${step.id}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}` };
+      }
+      // Attempt logs are written as they happen so a long backoff still shows progress.
+      await run.journal.appendLogs(logs.splice(0));
+      const backoffMs = run.retryBaseMs * 2 ** (attempt - 1);
+      try {
+        await run.services.sleep(backoffMs / 2 + Math.random() * (backoffMs / 2), run.signal);
+      } catch {
+        return 'interrupted';
+      }
+    }
+  }
+}
+
+async function recordFailure(run: ExecuteRunInput, item: WorkItem, startedAt: Date, attempts: number, logs: LogEntry[]): Promise<void> {
+  await run.journal.recordStep({
+    itemKey: item.key,
+    stepId: item.step.id,
+    status: 'failure',
+    outputs: {},
+    variables: item.variables,
+    attempts,
+    startedAt: startedAt.toISOString(),
+    finishedAt: run.services.now().toISOString(),
+    logs,
+  });
+}
+
+function resultOutputs(result: ShapeResult): Record<string, Payload[]> {
+  const outputs: Record<string, Payload[]> = { '': result.payloads };
+  if (result.routes) for (const [label, bucket] of Object.entries(result.routes)) outputs[label] = bucket;
+  return outputs;
+}
+
+function isIds(input: Payload[] | string[]): input is string[] {
+  return typeof input[0] === 'string';
+}
+
+function runLog(level: LogEntry['level'], message: string, step: StepDefinition | null, extra: Partial<LogEntry> = {}): LogEntry {
+  return {
+    stepId: step?.id ?? null,
+    stepName: step?.name ?? step?.id ?? null,
+    level,
+    message,
+    attempt: null,
+    durationMs: null,
+    payloadIdsIn: [],
+    payloadIdsOut: [],
+    data: null,
+    ...extra,
+  };
+}
+
+async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, step: StepDefinition, outer?: AbortSignal): Promise<T> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  let onOuterAbort = () => {};
+  const timeout = new Promise<never>((_, reject) => {
+    // The worker giving the run up (shutdown, lost lease) ends the attempt at once; the step is
+    // not journalled, so whoever resumes the run executes it again (at-least-once).
+    onOuterAbort = () => {
+      controller.abort(outer?.reason);
+      reject(new Error('run interrupted'));
+    };
+    if (outer?.aborted) onOuterAbort();
+    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    timer = setTimeout(() => {
+      const err = new AppError('STEP_TIMEOUT', `Step "${step.id}" took longer than its limit of ${Math.round(timeoutMs / 1000)} s.`);
+      controller.abort(err);
+      reject(err);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([fn(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}

@@ -1,0 +1,86 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { AppError } from '@weft/schema';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type Access, type AuthContext, type AuthService, allows } from './auth/types.js';
+import type { Config } from './config/index.js';
+import { handleError } from './http/errors.js';
+import { parseJsonBody } from './http/json-body.js';
+import { registerRoutes } from './http/routes.js';
+import type { Queue } from './queue/types.js';
+import type { Store } from './store/types.js';
+
+export interface AppDeps {
+  store: Store;
+  queue: Queue;
+  auth: AuthService;
+  /** Live run events for server-sent events; the worker publishes, the API subscribes. */
+  events: import('./worker/run-events.js').RunEvents;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    auth: AuthContext;
+  }
+  interface FastifyContextConfig {
+    /** false: public route. Otherwise the access the caller needs. Every route must say. */
+    access?: Access | false;
+  }
+}
+
+/** The raw start endpoints accept these besides JSON; everywhere else they are refused with 415. */
+export const RAW_CONTENT_TYPES = ['application/xml', 'text/xml', 'text/csv', 'text/plain'];
+
+/** Builds the HTTP app without listening, so tests drive it with inject(). */
+export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    bodyLimit: config.bodyLimitBytes,
+    genReqId: () => crypto.randomUUID(),
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true } },
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => handleError(new AppError('NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}.`), request, reply));
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+  app.addContentTypeParser(RAW_CONTENT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  app.decorateRequest('auth', null as unknown as AuthContext);
+  app.addHook('preHandler', async (request) => {
+    const access = request.routeOptions.config.access;
+    if (access === false) return;
+    if (access === undefined) {
+      // A route that forgot to declare its access is closed, not open.
+      if (request.routeOptions.url === undefined) return;
+      throw new AppError('INTERNAL', `route ${request.routeOptions.url} declares no access`);
+    }
+    request.auth = await deps.auth.authenticate(request.headers.authorization);
+    if (!allows(request.auth.role, access)) throw new AppError('FORBIDDEN', 'Your role does not allow this action.');
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Weft API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  await registerRoutes(app, config, deps);
+
+  app.get('/api/v1/openapi.json', { config: { access: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { config: { access: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
+  return app;
+}

@@ -1,0 +1,21 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app.js';
+import type { Config } from '../config/index.js';
+import { apiKeyRoutes } from './api-keys/routes.js';
+import { authRoutes } from './auth/routes.js';
+import { flowRoutes } from './flows/routes.js';
+import { runRoutes } from './runs/routes.js';
+import { startRoutes } from './start/routes.js';
+import { userRoutes } from './users/routes.js';
+import { versionRoutes } from './versions/routes.js';
+
+/** Every resource's routes; one folder a resource. */
+export async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDeps): Promise<void> {
+  await authRoutes(app, config, deps);
+  await userRoutes(app, config, deps);
+  await apiKeyRoutes(app, config, deps);
+  await flowRoutes(app, config, deps);
+  await versionRoutes(app, config, deps);
+  await startRoutes(app, config, deps);
+  await runRoutes(app, config, deps);
+}

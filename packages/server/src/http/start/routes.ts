@@ -1,0 +1,208 @@
+import { createHash } from 'node:crypto';
+import { detectFormat } from '@weft/engine';
+import { AppError, type PayloadFormat, type RunTrigger } from '@weft/schema';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppDeps } from '../../app.js';
+import type { Config } from '../../config/index.js';
+import type { PayloadInput, Run } from '../../store/types.js';
+import { notFound } from '../errors.js';
+import { runSummaryJson } from '../runs/serialize.js';
+
+const META_PREFIX = 'x-weft-meta-';
+const META_LIMIT_BYTES = 10 * 1024;
+const RAW_FORMATS: Record<string, PayloadFormat> = { 'application/xml': 'xml', 'text/xml': 'xml', 'text/csv': 'csv', 'text/plain': 'text' };
+
+interface StartParams {
+  flowId: string;
+  versionId?: string;
+}
+
+/**
+ * The inbound API (api.md §2). The answer is sent only after the run and its payload are
+ * committed; the queue is told afterwards, and if that is lost the worker's reconciler finds
+ * the run in the store.
+ */
+export async function startRoutes(app: FastifyInstance, _config: Config, { store, queue }: AppDeps): Promise<void> {
+  const variants: Array<{ path: string; trigger: RunTrigger; raw: boolean }> = [];
+  for (const trigger of ['api', 'manual'] as const) {
+    const verb = trigger === 'api' ? 'start' : 'manual';
+    for (const raw of [false, true]) {
+      const base = `/api/v1/flows/:flowId/${verb}${raw ? '/raw' : ''}`;
+      variants.push({ path: base, trigger, raw }, { path: `${base}/:versionId`, trigger, raw });
+    }
+  }
+  for (const v of variants) {
+    app.post(
+      v.path,
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['start'],
+          summary: `${v.trigger === 'api' ? 'Start' : 'Run now (manual)'}${v.raw ? ' with a raw body' : ''}${v.path.endsWith(':versionId') ? ', a given version' : ', the deployed version'}`,
+        },
+      },
+      async (request) => {
+        const params = request.params as StartParams;
+        const { run, replayed } = await start(request, params, v.trigger, v.raw);
+        return { message: 'Flow initialised.', flow_run_id: run.id, data: runSummaryJson(run, replayed) };
+      },
+    );
+  }
+
+  async function start(request: FastifyRequest, params: StartParams, trigger: RunTrigger, raw: boolean) {
+    const companyId = request.auth.companyId;
+    const meta = readMeta(request);
+    const { body, variables } = raw ? rawBody(request) : standardBody(request, trigger);
+    const idempotencyKey = readIdempotencyKey(request);
+
+    const flow = await store.getFlow(companyId, params.flowId);
+    if (!flow) throw notFound('Flow');
+    let versionId = params.versionId;
+    if (versionId === undefined) {
+      if (!flow.deployedVersionId) throw new AppError('NO_DEPLOYED_VERSION', `Flow "${flow.name}" has no deployed version; deploy one or name a version in the URL.`);
+      versionId = flow.deployedVersionId;
+    }
+    if (trigger === 'api' && !flow.enabled) throw new AppError('FLOW_DISABLED', `Flow "${flow.name}" is disabled; enable it, or use the manual endpoint.`);
+    const version = await store.getVersion(companyId, versionId);
+    if (!version || version.flowId !== flow.id) throw notFound('Flow version');
+
+    const input: PayloadInput = {
+      format: body.format ?? (body.bytes.length === 0 ? 'text' : (version.definition.format ?? detect(body.bytes))),
+      meta,
+      body: body.bytes,
+    };
+    if (input.format === 'xml') refuseDangerousXml(body.bytes);
+
+    const { run, replayed } = await store.createRun(companyId, {
+      flowId: flow.id,
+      versionId: version.id,
+      trigger,
+      priority: flow.priority,
+      expedite: trigger === 'manual',
+      input,
+      variables,
+      idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash(request, body.bytes, raw, input.format) } : undefined,
+    });
+    if (!replayed) notify(run);
+    return { run, replayed };
+  }
+
+  function notify(run: Run): void {
+    queue.enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt }).catch((err) => {
+      app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
+    });
+  }
+}
+
+function detect(bytes: Buffer): PayloadFormat {
+  try {
+    return detectFormat(bytes);
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    return 'text';
+  }
+}
+
+/** quality.md §2: XML with a DOCTYPE, entities or external references is refused at the door. */
+function refuseDangerousXml(bytes: Buffer): void {
+  const head = bytes.toString('utf8');
+  if (/<!DOCTYPE|<!ENTITY|<!\[CDATA\[[^\]]*SYSTEM/i.test(head)) {
+    throw new AppError('XML_REFUSED', 'XML payloads may not contain a DOCTYPE, entity declarations or external references.', {
+      details: { payload: ['XML with DOCTYPE or ENTITY declarations is refused'] },
+    });
+  }
+}
+
+function standardBody(request: FastifyRequest, trigger: RunTrigger): { body: { bytes: Buffer; format?: PayloadFormat }; variables?: Record<string, string> } {
+  const ct = contentType(request);
+  if (ct !== undefined && ct !== 'application/json') {
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `The standard start endpoint takes application/json with a "payload" string; for ${ct} use the /raw endpoint.`);
+  }
+  const value = request.body;
+  if (value === undefined || value === null) return { body: { bytes: Buffer.alloc(0) } };
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { body: ['must be an object with a "payload" string; send other JSON to the /raw endpoint'] } });
+  }
+  const obj = value as Record<string, unknown>;
+  const details: Record<string, string[]> = {};
+  const allowed = trigger === 'manual' ? ['payload', 'variables'] : ['payload'];
+  for (const key of Object.keys(obj)) if (!allowed.includes(key)) details[key] = [`unknown field "${key}"; the payload goes under "payload" as a string`];
+  if ('payload' in obj && typeof obj.payload !== 'string') details.payload = ['must be a string (stringify JSON, or send XML, CSV or text as a string)'];
+  const variables = readVariables(obj.variables, details);
+  if (Object.keys(details).length > 0) throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details });
+  return { body: { bytes: Buffer.from((obj.payload as string | undefined) ?? '', 'utf8') }, variables };
+}
+
+function readVariables(value: unknown, details: Record<string, string[]>): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    details.variables = ['must be an object of variable name to string value'];
+    return undefined;
+  }
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (typeof v !== 'string') details[`variables.${k}`] = ['must be a string'];
+    else out[k] = v;
+  }
+  return out;
+}
+
+function rawBody(request: FastifyRequest): { body: { bytes: Buffer; format?: PayloadFormat }; variables?: undefined } {
+  const ct = contentType(request);
+  const value = request.body;
+  if (ct === undefined || value === undefined) return { body: { bytes: Buffer.alloc(0) } };
+  if (ct === 'application/json') return { body: { bytes: Buffer.from(JSON.stringify(value), 'utf8'), format: 'json' } };
+  const format = RAW_FORMATS[ct];
+  if (!format || !Buffer.isBuffer(value)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${ct} is not supported; send JSON, XML, CSV or plain text.`);
+  return { body: { bytes: value, format } };
+}
+
+function contentType(request: FastifyRequest): string | undefined {
+  const raw = request.headers['content-type'];
+  if (!raw) return undefined;
+  return raw.split(';')[0]!.trim().toLowerCase();
+}
+
+function readMeta(request: FastifyRequest): Record<string, string> {
+  const meta: Record<string, string> = {};
+  let size = 0;
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (!name.startsWith(META_PREFIX) || value === undefined) continue;
+    const key = name.slice(META_PREFIX.length);
+    const v = Array.isArray(value) ? value.join(', ') : value;
+    size += key.length + v.length;
+    meta[key] = v;
+  }
+  if (size > META_LIMIT_BYTES) {
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { meta: [`X-Weft-Meta-* headers may hold at most ${META_LIMIT_BYTES} bytes in total`] } });
+  }
+  return meta;
+}
+
+function readIdempotencyKey(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  const key = Array.isArray(value) ? value[0] : value;
+  if (!key || key.length > 255) {
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { 'Idempotency-Key': ['must be 1 to 255 characters'] } });
+  }
+  return key;
+}
+
+/** What makes two requests "the same" for an idempotency key: endpoint, version and body. */
+function requestHash(request: FastifyRequest, bytes: Buffer, raw: boolean, format: PayloadFormat): string {
+  return createHash('sha256')
+    .update(request.routeOptions.url ?? '')
+    .update('\0')
+    .update((request.params as StartParams).flowId)
+    .update('\0')
+    .update((request.params as StartParams).versionId ?? '')
+    .update('\0')
+    .update(raw ? 'raw' : 'std')
+    .update(format)
+    .update('\0')
+    .update(bytes)
+    .digest('hex');
+}
+
+export type { Run };

@@ -1,0 +1,4 @@
+import { queueConformanceSuite } from '../conformance.js';
+import { LocalQueue } from './local-queue.js';
+
+queueConformanceSuite('local', async () => new LocalQueue());
