@@ -1,0 +1,58 @@
+import { checkConnectorUrl } from '../shapes/connector.js';
+import { type MapConfig, mapConfigProblems } from '../shapes/map.js';
+import { isTransformName, TRANSFORM_NAMES } from '../shapes/transform-names.js';
+import { childPath, isPlainObject, unknownName } from './field-path.js';
+
+/** What a shape's own check sees of one step's config. */
+export interface ShapeCheckContext {
+  config: Record<string, unknown>;
+  /** `steps[1].config`. */
+  path: string;
+  /**
+   * Reports a problem. It replaces the config schema's message at the same path, so a check can
+   * say more than the schema (which transform names exist) without saying it twice.
+   */
+  report(path: string, message: string): void;
+  hasSchemaProblem(path: string): boolean;
+  /** Whether the config satisfied its schema, so it has the schema's static type. */
+  schemaValid: boolean;
+}
+
+/** Checks a config schema cannot express; run after the schema, on configs that are objects. */
+export type ShapeCheck = (context: ShapeCheckContext) => void;
+
+function checkMap({ config, path, report, schemaValid }: ShapeCheckContext): void {
+  if (schemaValid) {
+    // Relative paths start with `rules[`, so joining with a dot gives the full field path.
+    for (const problem of mapConfigProblems(config as MapConfig)) report(`${path}.${problem.path}`, problem.message);
+    return;
+  }
+  // mapConfigProblems needs a config of the schema's type; when some other setting is broken the
+  // transform names are still worth reporting in the same answer.
+  const rules = config.rules;
+  if (!Array.isArray(rules)) return;
+  rules.forEach((rule, ruleIndex) => {
+    if (!isPlainObject(rule) || !Array.isArray(rule.transforms)) return;
+    const rulePath = childPath(childPath(path, 'rules'), ruleIndex);
+    rule.transforms.forEach((transform, transformIndex) => {
+      if (!isPlainObject(transform) || typeof transform.fn !== 'string' || isTransformName(transform.fn)) return;
+      const fnPath = childPath(childPath(childPath(rulePath, 'transforms'), transformIndex), 'fn');
+      report(fnPath, unknownName('transform', transform.fn, TRANSFORM_NAMES));
+    });
+  });
+}
+
+function checkConnector({ config, path, report, hasSchemaProblem }: ShapeCheckContext): void {
+  const request = config.request;
+  if (!isPlainObject(request) || typeof request.url !== 'string') return;
+  const urlPath = childPath(childPath(path, 'request'), 'url');
+  if (hasSchemaProblem(urlPath)) return;
+  // checkConnectorUrl judges a templated URL by what is literal before the first template only.
+  const problem = checkConnectorUrl(request.url);
+  if (problem !== undefined) report(urlPath, problem);
+}
+
+export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
+  map: checkMap,
+  connector: checkConnector,
+};
