@@ -3,3 +3,8 @@ export * from './errors-doc.js';
 export * from './flow.js';
 export * from './shapes/index.js';
 export * from './validate/index.js';
+export * from './shapes/connector.js';
+export * from './shapes/manual-payload.js';
+export * from './shapes/map.js';
+export * from './shapes/transform-names.js';
+export * from './shapes/trigger.js';

@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { checkConnectorUrl, ConnectorConfigSchema } from './connector.js';
+import { ConnectorConfigSchema, checkConnectorUrl } from './connector.js';
 
 const minimal = { request: { method: 'POST', url: 'http://127.0.0.1:9000/customers' } };
 
@@ -68,12 +68,17 @@ describe('checkConnectorUrl', () => {
     expect(checkConnectorUrl(url)).toBeUndefined();
   });
 
-  it.each(['example.com', '/customers', 'ftp://example.com/file', 'file:///etc/passwd', 'http://', 'mailto:a@example.com', 'javascript:alert(1)'])(
-    'explains what is wrong with %s',
-    (url) => {
-      expect(checkConnectorUrl(url)).toBe(`must be an absolute http(s) URL, got ${JSON.stringify(url)}`);
-    },
-  );
+  it.each([
+    'example.com',
+    '/customers',
+    'ftp://example.com/file',
+    'file:///etc/passwd',
+    'http://',
+    'mailto:a@example.com',
+    'javascript:alert(1)',
+  ])('explains what is wrong with %s', (url) => {
+    expect(checkConnectorUrl(url)).toBe(`must be an absolute http(s) URL, got ${JSON.stringify(url)}`);
+  });
 
   it('leaves a URL that starts with a template to be judged once rendered', () => {
     expect(checkConnectorUrl('[[flow.crm_url]]')).toBeUndefined();

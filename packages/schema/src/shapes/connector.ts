@@ -20,7 +20,9 @@ export const ConnectorRequestSchema = Type.Object(
         description: 'Header values may contain templates. Content-Type defaults from the payload format.',
       }),
     ),
-    query: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String(), { description: 'Appended to the URL; values may contain templates.' })),
+    query: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String(), { description: 'Appended to the URL; values may contain templates.' }),
+    ),
     body: Type.Optional(Type.String({ description: 'Request body template; when absent the payload itself is sent.' })),
   },
   { additionalProperties: false },
@@ -31,7 +33,9 @@ export const ConnectorConfigSchema = Type.Object(
   {
     request: ConnectorRequestSchema,
     timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'Time limit of one attempt.' })),
-    retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 2, default: 0, description: 'Further attempts after a retryable failure.' })),
+    retries: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 2, default: 0, description: 'Further attempts after a retryable failure.' }),
+    ),
     allow_unsuccessful_statuses: Type.Optional(
       Type.Union([Type.Boolean(), Type.Array(Type.Integer({ minimum: 100, maximum: 599 }))], {
         description: '`true` treats every status as success; a list treats those statuses as success.',

@@ -1,0 +1,235 @@
+import { createHash } from 'node:crypto';
+import { AppError, type ConnectorConfig, isAppError, type PayloadFormat } from '@weft/schema';
+import { describeUrl } from '../../net/http-client.js';
+import { Payload } from '../../payload.js';
+import type { HttpResponse } from '../../services.js';
+import type { Shape, ShapeContext } from '../../shape.js';
+import { renderTemplate, runTemplateScope, type TemplateScope } from '../../templates/index.js';
+
+export const DEFAULT_CONNECTOR_TIMEOUT_SECONDS = 30;
+export const DEFAULT_CONNECTOR_RETRIES = 0;
+
+const ERROR_BODY_CHARS = 200;
+const IDEMPOTENCY_KEY_HEX_CHARS = 32;
+
+const CONTENT_TYPES: Readonly<Record<PayloadFormat, string>> = {
+  json: 'application/json',
+  xml: 'application/xml',
+  csv: 'text/csv',
+  text: 'text/plain',
+};
+
+/**
+ * The `connector` shape with an inline request (spec/flows.md §3).
+ *
+ * Send: one request per payload of the bucket, the payload's bytes as the body unless `body` is
+ * set. Receive: an empty bucket makes one request without a payload. Each response becomes one
+ * output payload, in the format its Content-Type names, with `http_status` in its meta.
+ *
+ * Requests are sent one after another so the target sees them in bucket order; a failure fails
+ * the whole attempt, and a retry sends every request again with the same Idempotency-Key.
+ */
+export const connectorShape: Shape<ConnectorConfig> = {
+  name: 'connector',
+  retries: (config) => config.retries ?? DEFAULT_CONNECTOR_RETRIES,
+  timeoutMs: attemptTimeoutMs,
+  async execute(ctx, input) {
+    const payloads: Payload[] = [];
+    if (input.length === 0) payloads.push(await call(ctx, undefined, 0));
+    for (const [index, payload] of input.entries()) payloads.push(await call(ctx, payload, index));
+    return { payloads };
+  },
+};
+
+function attemptTimeoutMs(config: ConnectorConfig): number {
+  return (config.timeout_seconds ?? DEFAULT_CONNECTOR_TIMEOUT_SECONDS) * 1000;
+}
+
+/**
+ * Stable across attempts, resumes and retries of the run, distinct per payload, so a target that
+ * honours Idempotency-Key applies each payload once (quality.md §1.3).
+ */
+export function idempotencyKey(runId: string, itemKey: string, payloadIndex: number): string {
+  return createHash('sha256').update(`${runId}\u0000${itemKey}\u0000${payloadIndex}`).digest('hex').slice(0, IDEMPOTENCY_KEY_HEX_CHARS);
+}
+
+async function call(ctx: ShapeContext<ConnectorConfig>, payload: Payload | undefined, index: number): Promise<Payload> {
+  const { config, step } = ctx;
+  const { method } = config.request;
+  const scope: TemplateScope = {
+    meta: payload?.meta ?? {},
+    flow: ctx.variables,
+    run: runTemplateScope(ctx.run),
+    ...(payload === undefined ? {} : { payload: () => payload.value() }),
+  };
+  const render = (setting: string, template: string): string => {
+    try {
+      return renderTemplate(template, scope);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      throw new AppError(err.code, `${settingName(step.id, setting)}: ${err.message}`, { retryable: err.retryable, cause: err });
+    }
+  };
+
+  const url = requestUrl(step.id, render('request.url', config.request.url));
+  for (const [key, value] of Object.entries(config.request.query ?? {}))
+    url.searchParams.append(key, render(`request.query.${key}`, value));
+
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.request.headers ?? {})) {
+    const rendered = render(`request.headers.${name}`, value);
+    // A line break would end the header early; say which setting, rather than let undici refuse it.
+    if (/[\r\n\0]/.test(rendered)) {
+      throw new AppError('TEMPLATE_ERROR', `${settingName(step.id, `request.headers.${name}`)} contains a line break after templating`, {
+        retryable: false,
+      });
+    }
+    headers[name] = rendered;
+  }
+
+  let body: Buffer | string | undefined;
+  let defaultContentType: string | undefined;
+  if (method === 'HEAD') {
+    body = undefined;
+  } else if (config.request.body !== undefined) {
+    body = render('request.body', config.request.body);
+    defaultContentType = sniffContentType(body);
+  } else if (payload !== undefined && method !== 'GET') {
+    body = payload.bytes();
+    defaultContentType = CONTENT_TYPES[payload.format];
+  }
+  if (body !== undefined && defaultContentType !== undefined && !hasHeader(headers, 'content-type'))
+    headers['Content-Type'] = defaultContentType;
+  if (!hasHeader(headers, 'idempotency-key')) headers['Idempotency-Key'] = idempotencyKey(ctx.run.id, ctx.itemKey, index);
+
+  const shownUrl = describeUrl(url.toString());
+  const started = performance.now();
+  const elapsedMs = () => Math.round(performance.now() - started);
+  let response: HttpResponse;
+  try {
+    response = await ctx.services.http.request({
+      method,
+      url: url.toString(),
+      headers,
+      ...(body === undefined ? {} : { body }),
+      timeoutMs: attemptTimeoutMs(config),
+      signal: ctx.signal,
+    });
+  } catch (err) {
+    const durationMs = elapsedMs();
+    ctx.log({
+      level: 'warning',
+      message: `${method} ${shownUrl} failed after ${durationMs} ms`,
+      data: { method, url: shownUrl, status: null, duration_ms: durationMs, payload_index: index, code: isAppError(err) ? err.code : null },
+    });
+    throw err;
+  }
+
+  const durationMs = elapsedMs();
+  const { status } = response;
+  const successful = isSuccessful(status, config.allow_unsuccessful_statuses);
+  ctx.log({
+    level: successful ? 'info' : 'warning',
+    message: `${method} ${shownUrl} answered ${status} in ${durationMs} ms`,
+    data: { method, url: shownUrl, status, duration_ms: durationMs, payload_index: index },
+  });
+  if (!successful) throw statusError(method, shownUrl, response);
+
+  return responsePayload(response, { ...(payload?.meta ?? {}), http_status: String(status) }, config.wrapping ?? 'raw');
+}
+
+function settingName(stepId: string, setting: string): string {
+  return `${setting} of step ${JSON.stringify(stepId)}`;
+}
+
+function requestUrl(stepId: string, rendered: string): URL {
+  let url: URL | undefined;
+  try {
+    url = new URL(rendered);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    const shown = rendered.length > ERROR_BODY_CHARS ? `${rendered.slice(0, ERROR_BODY_CHARS)}…` : rendered;
+    throw new AppError(
+      'STEP_FAILED',
+      `${settingName(stepId, 'request.url')} must be an absolute http(s) URL after templating, got ${JSON.stringify(shown)}`,
+      {
+        retryable: false,
+      },
+    );
+  }
+  return url;
+}
+
+function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
+  return Object.keys(headers).some((name) => name.toLowerCase() === lowerName);
+}
+
+/** A written body's type is guessed from its first character; a header in the step overrides it. */
+function sniffContentType(body: string): string {
+  const start = body.trimStart()[0];
+  if (start === '{' || start === '[') {
+    try {
+      JSON.parse(body);
+      return CONTENT_TYPES.json;
+    } catch {
+      return CONTENT_TYPES.text;
+    }
+  }
+  return start === '<' ? CONTENT_TYPES.xml : CONTENT_TYPES.text;
+}
+
+function isSuccessful(status: number, allowed: ConnectorConfig['allow_unsuccessful_statuses']): boolean {
+  if (status >= 200 && status < 300) return true;
+  if (allowed === true) return true;
+  return Array.isArray(allowed) && allowed.includes(status);
+}
+
+/** Retrying helps when the target is overloaded or failing (5xx, 408, 429), not when it refused the request. */
+function statusError(method: string, shownUrl: string, response: HttpResponse): AppError {
+  const { status } = response;
+  const retryable = status >= 500 || status === 408 || status === 429;
+  const location = response.headers.location;
+  const redirect = status >= 300 && status < 400 && location !== undefined ? ` (redirect to ${describeUrl(location)}, not followed)` : '';
+  const text = response.body
+    .subarray(0, ERROR_BODY_CHARS * 4)
+    .toString('utf8')
+    .slice(0, ERROR_BODY_CHARS);
+  const excerpt = text === '' ? '' : `: ${text}${response.body.length > Buffer.byteLength(text) ? '…' : ''}`;
+  return new AppError('CONNECTOR_HTTP_ERROR', `${method} ${shownUrl} answered ${status}${redirect}${excerpt}`, { retryable });
+}
+
+function formatOf(contentType: string | undefined): PayloadFormat {
+  const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mime === 'application/json' || mime === 'text/json' || mime.endsWith('+json')) return 'json';
+  if (mime === 'application/xml' || mime === 'text/xml' || mime.endsWith('+xml')) return 'xml';
+  if (mime === 'text/csv' || mime === 'application/csv') return 'csv';
+  return 'text';
+}
+
+function responsePayload(response: HttpResponse, meta: Record<string, string>, wrapping: 'raw' | 'first'): Payload {
+  // An empty body (204, HEAD) has nothing to parse, whatever its Content-Type claims.
+  if (response.body.length === 0) return Payload.empty(meta);
+  const format = formatOf(response.headers['content-type']);
+  if (wrapping === 'first' && format === 'json') {
+    const first = firstElement(response.body);
+    if (first !== NOT_AN_ARRAY)
+      return first === undefined ? Payload.empty(meta) : Payload.fromBytes(Buffer.from(JSON.stringify(first)), 'json', meta);
+  }
+  return Payload.fromBytes(response.body, format, meta);
+}
+
+const NOT_AN_ARRAY = Symbol('not an array');
+
+/** The first element of a JSON array body; a body that is not an array (or not JSON) stays as it is. */
+function firstElement(body: Buffer): unknown {
+  let value: unknown;
+  try {
+    const text = body.toString('utf8');
+    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+  } catch {
+    return NOT_AN_ARRAY;
+  }
+  return Array.isArray(value) ? value[0] : NOT_AN_ARRAY;
+}
