@@ -1,12 +1,14 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { PAYLOAD_FORMATS } from '../flow.js';
 import { unknownName } from '../validate/field-path.js';
-import { TRANSFORM_NAMES, isTransformName } from './transform-names.js';
+import { isTransformName, TRANSFORM_NAMES } from './transform-names.js';
 
 export const MapTransformSchema = Type.Object(
   {
     fn: Type.String({ minLength: 1, description: 'Transform name: uppercase, concat, to_number, format_date, …' }),
-    args: Type.Optional(Type.Object({}, { additionalProperties: true, description: "The transform's arguments, e.g. { separator: \" \" }." })),
+    args: Type.Optional(
+      Type.Object({}, { additionalProperties: true, description: 'The transform\'s arguments, e.g. { separator: " " }.' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -16,7 +18,9 @@ export const MapRuleSchema = Type.Object(
     source: Type.Optional(
       Type.String({ description: 'Dot path in the input (`*` for every array element); `$target.` reads the output built so far.' }),
     ),
-    sources: Type.Optional(Type.Array(Type.String(), { minItems: 1, description: 'Several paths whose values the transforms receive as one list.' })),
+    sources: Type.Optional(
+      Type.Array(Type.String(), { minItems: 1, description: 'Several paths whose values the transforms receive as one list.' }),
+    ),
     target: Type.String({ minLength: 1, description: 'Dot path in the output; `*` keeps the positions of the source elements.' }),
     transforms: Type.Optional(Type.Array(MapTransformSchema, { description: 'Applied in order to the rule value.' })),
   },
@@ -87,16 +91,21 @@ export function mapConfigProblems(config: MapConfig): MapConfigProblem[] {
     }
     const sourcePaths: [string, string][] = [];
     if (rule.source !== undefined) sourcePaths.push([`${at}.source`, rule.source]);
-    rule.sources?.forEach((s, j) => sourcePaths.push([`${at}.sources[${j}]`, s]));
+    rule.sources?.forEach((s, j) => {
+      sourcePaths.push([`${at}.sources[${j}]`, s]);
+    });
     for (const [path, source] of sourcePaths) {
       const bare = source.startsWith(TARGET_SOURCE_PREFIX) ? source.slice(TARGET_SOURCE_PREFIX.length) : source;
       const problem = pathFormProblem(bare);
       if (problem !== undefined) problems.push({ path, message: problem });
     }
-    const targetProblem = rule.target.startsWith('$target') ? 'must be a path in the output, without "$target"' : pathFormProblem(rule.target);
+    const targetProblem = rule.target.startsWith('$target')
+      ? 'must be a path in the output, without "$target"'
+      : pathFormProblem(rule.target);
     if (targetProblem !== undefined) problems.push({ path: `${at}.target`, message: targetProblem });
     rule.transforms?.forEach((t, j) => {
-      if (!isTransformName(t.fn)) problems.push({ path: `${at}.transforms[${j}].fn`, message: unknownName('transform', t.fn, TRANSFORM_NAMES) });
+      if (!isTransformName(t.fn))
+        problems.push({ path: `${at}.transforms[${j}].fn`, message: unknownName('transform', t.fn, TRANSFORM_NAMES) });
     });
   });
   return problems;
