@@ -2,7 +2,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AppError } from '@weft/schema';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { type Access, type AuthContext, type AuthService, allows } from './auth/types.js';
+import type { FullAuthService } from './auth/service.js';
+import { type Access, type AuthContext, allows } from './auth/types.js';
 import type { Config } from './config/index.js';
 import { handleError } from './http/errors.js';
 import { parseJsonBody } from './http/json-body.js';
@@ -13,7 +14,7 @@ import type { Store } from './store/types.js';
 export interface AppDeps {
   store: Store;
   queue: Queue;
-  auth: AuthService;
+  auth: FullAuthService;
   /** Live run events for server-sent events; the worker publishes, the API subscribes. */
   events: import('./worker/run-events.js').RunEvents;
 }

@@ -108,14 +108,18 @@ describe('the start API', () => {
     expect(array.statusCode).toBe(422);
   });
 
-  it('detects XML, CSV and text inside the payload string', async () => {
+  it('detects XML, CSV and text inside the payload string when the flow does not fix a format', async () => {
+    const def = customersToCrm(sink.url);
+    delete def.format;
+    const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Any format', definition: def } });
+    const anyFormat = created.json().data;
     const cases: Array<[string, string]> = [
       [fixture('orders.xml'), 'xml'],
       [fixture('products.csv'), 'csv'],
       [fixture('note.txt'), 'text'],
     ];
     for (const [payload, format] of cases) {
-      const res = await start(`/api/v1/flows/${flowId}/manual/${draftId}`, { payload });
+      const res = await start(`/api/v1/flows/${anyFormat.id}/manual/${anyFormat.draft_version_id}`, { payload });
       const run = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${res.json().flow_run_id}`, headers: h })).json().data;
       const p = (await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${run.input_payload_id}`, headers: h })).json().data;
       expect(p.format, payload.slice(0, 20)).toBe(format);

@@ -71,7 +71,8 @@ export async function startRoutes(app: FastifyInstance, _config: Config, { store
       meta,
       body: body.bytes,
     };
-    if (input.format === 'xml') refuseDangerousXml(body.bytes);
+    // Whatever the format is called, markup that declares a DOCTYPE or entities is refused (quality.md §2).
+    if (input.format === 'xml' || looksLikeMarkup(body.bytes)) refuseDangerousXml(body.bytes);
 
     const { run, replayed } = await store.createRun(companyId, {
       flowId: flow.id,
@@ -101,6 +102,14 @@ function detect(bytes: Buffer): PayloadFormat {
     if (err instanceof AppError) throw err;
     return 'text';
   }
+}
+
+function looksLikeMarkup(bytes: Buffer): boolean {
+  for (const b of bytes) {
+    if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0xef || b === 0xbb || b === 0xbf) continue;
+    return b === 0x3c;
+  }
+  return false;
 }
 
 /** quality.md §2: XML with a DOCTYPE, entities or external references is refused at the door. */

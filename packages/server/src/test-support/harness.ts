@@ -1,0 +1,130 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { Role } from '@weft/schema';
+import type { FastifyInstance } from 'fastify';
+import { type Config, loadConfig } from '../config/index.js';
+import type { Store } from '../store/types.js';
+import { createSystem } from '../system.js';
+
+/** A user registered through the API, with a login token. */
+export interface TestUser {
+  token: string;
+  companyId: string;
+  userId: string;
+  email: string;
+  password: string;
+}
+
+export interface TestSystem {
+  app: FastifyInstance;
+  store: Store;
+  config: Config;
+  /** The data directory (SQLite file and payloads); a temporary one unless given, and then removed by close(). */
+  dataDir: string;
+  /** Closes the app, worker and store, and removes the data directory the harness made. */
+  close(): Promise<void>;
+  /** Registers a new company with its administrator (unique email unless given) and logs in. */
+  register(opts?: { company?: string; name?: string; email?: string; password?: string }): Promise<TestUser>;
+  /** Adds a user with the role to the caller's company (the token must allow it) and logs them in. */
+  addUser(token: string, role: Role, opts?: { name?: string; email?: string; password?: string }): Promise<TestUser>;
+  /** Logs in and returns the token. */
+  login(email: string, password: string): Promise<string>;
+  /** Creates an API key with the token's rights and returns the plaintext key. */
+  apiKey(token: string, name?: string): Promise<string>;
+  /** The Authorization header for a token or API key, to spread into inject's headers. */
+  auth(tokenOrKey: string): { authorization: string };
+}
+
+export interface TestSystemOptions {
+  /** Run the worker in the app's process, as `weft start` does. Default true. */
+  worker?: boolean;
+}
+
+export const TEST_PASSWORD = 'correct horse battery staple';
+
+let counter = 0;
+/** Unique per process and per call, so tests sharing a system never collide on emails. */
+function uniqueEmail(): string {
+  counter += 1;
+  return `user-${process.pid}-${counter}-${Math.random().toString(36).slice(2, 8)}@weft.test`;
+}
+
+function expectStatus(res: { statusCode: number; body: string }, status: number, what: string): void {
+  if (res.statusCode !== status) throw new Error(`${what} answered ${res.statusCode}, expected ${status}: ${res.body}`);
+}
+
+/**
+ * The shared HTTP test harness: the real system (SQLite store, queue, worker, app) on a fresh temporary
+ * data directory, driven with `app.inject()`. Config comes from the overrides only, never from the
+ * environment of the machine running the tests.
+ */
+export async function createTestSystem(overrides: Partial<Config> = {}, options: TestSystemOptions = {}): Promise<TestSystem> {
+  // A given dataDir is the caller's (e.g. to reopen the same data after close) and is left in place.
+  const ownsDataDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'weft-test-')));
+  const removeDataDir = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
+  const config = loadConfig({}, { logLevel: 'silent', ...overrides, dataDir });
+  let system: Awaited<ReturnType<typeof createSystem>>;
+  try {
+    system = await createSystem(config, { worker: options.worker ?? true });
+  } catch (err) {
+    await removeDataDir();
+    throw err;
+  }
+  const { app, store } = system;
+
+  const login = async (email: string, password: string): Promise<string> => {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { email, password } });
+    expectStatus(res, 200, 'POST /api/v1/login');
+    return (res.json() as { token: string }).token;
+  };
+
+  const auth = (tokenOrKey: string) => ({ authorization: `Bearer ${tokenOrKey}` });
+
+  return {
+    app,
+    store,
+    config,
+    dataDir,
+    async close() {
+      try {
+        await system.close();
+      } finally {
+        await removeDataDir();
+      }
+    },
+    async register(opts = {}) {
+      const email = opts.email ?? uniqueEmail();
+      const password = opts.password ?? TEST_PASSWORD;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/register',
+        payload: { company: opts.company ?? 'Test Company', name: opts.name ?? 'Test Admin', email, password },
+      });
+      expectStatus(res, 201, 'POST /api/v1/register');
+      const { data } = res.json() as { data: { company: { id: string }; user: { id: string } } };
+      return { token: await login(email, password), companyId: data.company.id, userId: data.user.id, email, password };
+    },
+    async addUser(token, role, opts = {}) {
+      const email = opts.email ?? uniqueEmail();
+      const password = opts.password ?? TEST_PASSWORD;
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/v1/users',
+        headers: auth(token),
+        payload: { name: opts.name ?? `Test ${role}`, email, password, role },
+      });
+      expectStatus(res, 201, 'POST /api/v1/users');
+      const { data } = res.json() as { data: { id: string; company_id: string } };
+      return { token: await login(email, password), companyId: data.company_id, userId: data.id, email, password };
+    },
+    login,
+    async apiKey(token, name = 'test key') {
+      const res = await app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: auth(token), payload: { name } });
+      expectStatus(res, 201, 'POST /api/v1/api-keys');
+      return (res.json() as { data: { key: string } }).data.key;
+    },
+    auth,
+  };
+}
