@@ -45,6 +45,7 @@ export interface Flow {
   draftVersionId: string;
   deployedVersionId: string | null;
   versionsCount: number;
+  /** Status of the flow's most recently created run. */
   latestRunStatus: RunStatus | null;
   createdAt: string;
   updatedAt: string;
@@ -150,7 +151,12 @@ export interface JournalWrite {
 export interface Page { page: number; perPage: number }
 export interface PageResult<T> { rows: T[]; total: number }
 
+/** `name`: case-insensitive substring; `label`: one of the flow's labels, exactly. */
 export interface FlowFilters { name?: string; enabled?: boolean; deployed?: boolean; label?: string }
+/**
+ * Lists match any of their values; an empty list filters nothing. `startedAfter` is inclusive,
+ * `startedBefore` exclusive; any ISO 8601 form (AppError VALIDATION_FAILED when not a timestamp).
+ */
 export interface RunFilters {
   flowId?: string[];
   versionId?: string[];
@@ -159,6 +165,7 @@ export interface RunFilters {
   startedAfter?: string;
   startedBefore?: string;
 }
+/** A run not started (finished) yet sorts as later than every other, as PostgreSQL orders NULLs; ties by id. */
 export type RunSort = 'started_at' | '-started_at' | 'queued_at' | '-queued_at' | 'finished_at' | '-finished_at';
 
 export interface CreateRunInput {
@@ -220,6 +227,7 @@ export interface Store {
   /** Creates the flow (disabled, priority 3) and its draft version number 1. */
   createFlow(companyId: string, input: { name: string; description?: string; definition: FlowDefinition; labels?: string[]; priority?: number }): Promise<Flow>;
   getFlow(companyId: string, flowId: string): Promise<Flow | undefined>;
+  /** Newest first. */
   listFlows(companyId: string, filters: FlowFilters, page: Page): Promise<PageResult<Flow>>;
   updateFlow(companyId: string, flowId: string, patch: { name?: string; description?: string; enabled?: boolean; priority?: number; labels?: string[] }): Promise<Flow | undefined>;
   /** Deletes the flow, its versions; runs and payloads stay until retention removes them. */
@@ -244,7 +252,10 @@ export interface Store {
   createRun(companyId: string, input: CreateRunInput): Promise<CreateRunResult>;
   getRun(companyId: string, runId: string): Promise<Run | undefined>;
   listRuns(companyId: string, filters: RunFilters, sort: RunSort, page: Page): Promise<PageResult<Run>>;
-  /** Sets stopRequested on a non-terminal run; a queued run becomes stopped at once. */
+  /**
+   * Sets stopRequested on a non-terminal run; a queued run becomes stopped at once.
+   * Throws AppError RUN_NOT_STOPPABLE when the run has already finished.
+   */
   requestStop(companyId: string, runId: string): Promise<Run | undefined>;
 
   // the worker's side (not company-scoped: the worker serves every company)
@@ -252,25 +263,39 @@ export interface Store {
   listRunnable(limit: number): Promise<Run[]>;
   /**
    * Takes the lease of a queued run, or of a running run whose lease expired; sets status running
-   * and startedAt (first time). Returns undefined when someone else holds it or it is terminal.
+   * and startedAt (first time) and counts an attempt. Returns undefined when someone else holds
+   * it (the claimer included) or it is terminal.
    */
   claimRun(runId: string, owner: string, leaseMs: number): Promise<Run | undefined>;
   /** False when the lease was lost (expired and taken by another owner). */
   renewLease(runId: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Gives the run back (graceful shutdown): status queued, lease cleared. */
   releaseRun(runId: string, owner: string): Promise<void>;
-  /** Sets a terminal status once; never changes a terminal status. False when the owner lost the lease or it was terminal. */
+  /**
+   * Sets a terminal status once; never changes a terminal status. False when the owner lost the
+   * lease or it was terminal. A status that is not terminal is a bug (throws).
+   */
   finishRun(runId: string, owner: string, outcome: { status: RunStatus; error?: string }): Promise<boolean>;
   countRunning(companyId: string): Promise<number>;
 
   // journal, logs, payloads
   loadJournal(runId: string): Promise<JournalRecord[]>;
-  /** Stores the step's output payloads, the journal record and its logs in one transaction; returns the output payload ids per label. */
+  /**
+   * Stores the step's output payloads, the journal record and its logs in one transaction, and
+   * counts it in stepsCompleted; returns the output payload ids per label. An itemKey already
+   * recorded stores nothing and returns the first record's ids. Throws AppError NOT_FOUND when
+   * the run is not the company's or a referenced payload id is unknown.
+   */
   recordStep(runId: string, companyId: string, write: JournalWrite): Promise<Record<string, string[]>>;
+  /** Throws AppError NOT_FOUND for an unknown run. */
   appendLogs(runId: string, logs: RunLogInput[]): Promise<void>;
   listRunLogs(companyId: string, runId: string): Promise<RunLog[]>;
   getPayload(companyId: string, payloadId: string): Promise<PayloadRecord | undefined>;
+  /** Throws AppError PAYLOAD_EXPIRED when the record is there but its bytes were removed. */
   getPayloadBody(companyId: string, payloadId: string): Promise<Buffer | undefined>;
-  /** Payloads by id for the worker (resume); order follows ids. */
+  /**
+   * Payloads by id for the worker (resume); order follows ids. Only the run's company's payloads;
+   * throws AppError PAYLOAD_EXPIRED for an id that is not there (any more).
+   */
   loadPayloads(runId: string, ids: string[]): Promise<Array<PayloadInput & { id: string }>>;
 }
