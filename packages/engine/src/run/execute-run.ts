@@ -158,6 +158,7 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
         startedAt: startedAt.toISOString(),
         finishedAt: finishedAt.toISOString(),
         logs,
+        outputsLogIndex: logs.length - 1,
       });
       const outputIds: Record<string, string[]> = {};
       for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');

@@ -34,6 +34,8 @@ export interface StepWrite {
   startedAt: string;
   finishedAt: string;
   logs: LogEntry[];
+  /** The log entry (index into logs) that should list the output payload ids once they are assigned. */
+  outputsLogIndex?: number;
 }
 
 /**

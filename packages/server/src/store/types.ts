@@ -146,6 +146,8 @@ export interface JournalWrite {
   startedAt: string;
   finishedAt: string;
   logs: RunLogInput[];
+  /** The log entry (index into logs) whose payloadIdsOut the store fills with every output id it assigns. */
+  outputsLogIndex?: number;
 }
 
 export interface Page { page: number; perPage: number }

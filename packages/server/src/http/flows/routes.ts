@@ -132,6 +132,7 @@ export const EXPORT_FORMAT = 'weft.flow/v1';
 const ImportBody = Type.Object(
   {
     format: Type.Optional(Type.Literal(EXPORT_FORMAT)),
+    exported_at: Type.Optional(Type.String()),
     flow: Type.Object(
       {
         name: Type.String({ minLength: 1, maxLength: 200 }),

@@ -54,6 +54,9 @@ describe('the start API', () => {
     await waitForRun(sys.app, h, runId);
     const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${runId}/flow-run-logs`, headers: h })).json().data as Array<Record<string, unknown>>;
     expect(logs.map((l) => l.step_id)).toEqual(expect.arrayContaining(['trigger', 'map', 'send']));
+    const mapLog = logs.find((l) => l.step_id === 'map' && (l.payload_ids_out as string[]).length === 1)!;
+    const mapped = await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${(mapLog.payload_ids_out as string[])[0]}/download`, headers: h });
+    expect(JSON.parse(mapped.body)).toEqual(JSON.parse(fixture('customers-10.mapped.json')));
     const run = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${runId}`, headers: h })).json().data;
     const input = await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${run.input_payload_id}/download`, headers: h });
     expect(input.headers['content-type']).toMatch(/application\/json/);

@@ -1,10 +1,25 @@
 import { Type } from '@sinclair/typebox';
+import { AppError } from '@weft/schema';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { notFound } from '../errors.js';
 import { assertValidDefinition } from '../flows/routes.js';
 import { versionJson } from '../flows/serialize.js';
+
+/** The deploy body is optional, which a route body schema cannot say, so it is checked here. */
+function deployBody(body: unknown): { enable?: boolean } {
+  if (body === undefined || body === null) return {};
+  const details: Record<string, string[]> = {};
+  if (typeof body !== 'object' || Array.isArray(body)) details.body = ['must be an object like {"enable": true}'];
+  else {
+    for (const key of Object.keys(body)) if (key !== 'enable') details[key] = [`unknown field "${key}"`];
+    const enable = (body as { enable?: unknown }).enable;
+    if (enable !== undefined && typeof enable !== 'boolean') details.enable = ['must be true or false'];
+  }
+  if (Object.keys(details).length > 0) throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details });
+  return body as { enable?: boolean };
+}
 
 const VersionId = Type.Object({ versionId: Type.String({ minLength: 1, maxLength: 64 }) });
 
@@ -46,7 +61,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
         tags: ['flows'],
         summary: 'Validate and deploy a version',
         params: VersionId,
-        body: Type.Optional(Type.Object({ enable: Type.Optional(Type.Boolean()) }, { additionalProperties: false })),
+        description: 'Optional body `{"enable": true}` also enables the flow.',
       },
     },
     async (request) => {
@@ -54,7 +69,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const existing = await store.getVersion(request.auth.companyId, versionId);
       if (!existing) throw notFound('Flow version');
       assertValidDefinition(existing.definition);
-      const body = (request.body ?? {}) as { enable?: boolean };
+      const body = deployBody(request.body);
       const version = await store.deployVersion(request.auth.companyId, versionId, { enable: body.enable });
       if (!version) throw notFound('Flow version');
       return { data: versionJson(version, true) };

@@ -96,7 +96,11 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
       write.startedAt,
       write.finishedAt,
     );
-    insertLogs(runId, write.logs, at);
+    const logs =
+      write.outputsLogIndex === undefined || write.logs[write.outputsLogIndex] === undefined
+        ? write.logs
+        : write.logs.map((l, i) => (i === write.outputsLogIndex ? { ...l, payloadIdsOut: Object.values(ids).flat() } : l));
+    insertLogs(runId, logs, at);
     return ids;
   };
 
