@@ -27,7 +27,10 @@ describe('the weft command line', () => {
     const port = (sink.address() as { port: number }).port;
 
     expect((await runWeft(['migrate'], env)).code).toBe(0);
-    const added = await runWeft(['user', 'add', '--email', 'ops@cli.test', '--password', 'correct horse battery', '--company', 'CLI Ltd'], env);
+    const added = await runWeft(
+      ['user', 'add', '--email', 'ops@cli.test', '--password', 'correct horse battery', '--company', 'CLI Ltd'],
+      env,
+    );
     expect(added.code, added.stderr).toBe(0);
     expect(JSON.parse(added.stdout)).toMatchObject({ email: 'ops@cli.test', role: 'administrator' });
 
@@ -43,10 +46,15 @@ describe('the weft command line', () => {
     const { flow_id, deployed_version_id } = JSON.parse(imported.stdout);
     expect(deployed_version_id).toBeTruthy();
 
-    const ran = await runWeft(['flow', 'run', flow_id, '--email', 'ops@cli.test', '--payload', new URL('customers-10.payload.json', FIXTURES).pathname], env);
+    const ran = await runWeft(
+      ['flow', 'run', flow_id, '--email', 'ops@cli.test', '--payload', new URL('customers-10.payload.json', FIXTURES).pathname],
+      env,
+    );
     expect(ran.code, ran.stderr).toBe(0);
     expect(JSON.parse(ran.stdout)).toMatchObject({ status: 'success' });
-    expect(JSON.parse(bodies[0]!)).toEqual(JSON.parse((await import('node:fs')).readFileSync(new URL('customers-10.mapped.json', FIXTURES), 'utf8')));
+    expect(JSON.parse(bodies[0]!)).toEqual(
+      JSON.parse((await import('node:fs')).readFileSync(new URL('customers-10.mapped.json', FIXTURES), 'utf8')),
+    );
     sink.close();
   });
 

@@ -20,26 +20,41 @@ describe('crash recovery of the real server process', () => {
     const sink = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://x');
       const key = String(req.headers['idempotency-key']);
-      const record = { step: url.searchParams.get('step') ?? '', run: url.searchParams.get('run') ?? '', arrivedAt: Date.now(), answeredAt: null as number | null };
+      const record = {
+        step: url.searchParams.get('step') ?? '',
+        run: url.searchParams.get('run') ?? '',
+        arrivedAt: Date.now(),
+        answeredAt: null as number | null,
+      };
       const list = deliveries.get(key) ?? [];
       list.push(record);
       deliveries.set(key, list);
       req.resume();
       // Slow enough that a kill lands while steps are in flight, and uneven so runs drift apart and
       // the kill finds them at different steps.
-      setTimeout(() => {
-        if (!res.destroyed && !req.socket.destroyed) {
-          res.end('{"ok":true}', () => {
-            record.answeredAt = Date.now();
-          });
-        }
-      }, 40 + Math.random() * 120);
+      setTimeout(
+        () => {
+          if (!res.destroyed && !req.socket.destroyed) {
+            res.end('{"ok":true}', () => {
+              record.answeredAt = Date.now();
+            });
+          }
+        },
+        40 + Math.random() * 120,
+      );
     });
     await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
     const sinkPort = (sink.address() as { port: number }).port;
 
     const port = await freePort();
-    const env = { WEFT_DATA_DIR: dataDir, WEFT_PORT: String(port), WEFT_EGRESS_ALLOW: '127.0.0.1', WEFT_LEASE_MS: '1500', WEFT_RETRY_BASE_MS: '50', WEFT_WORKER_CONCURRENCY: '4' };
+    const env = {
+      WEFT_DATA_DIR: dataDir,
+      WEFT_PORT: String(port),
+      WEFT_EGRESS_ALLOW: '127.0.0.1',
+      WEFT_LEASE_MS: '1500',
+      WEFT_RETRY_BASE_MS: '50',
+      WEFT_WORKER_CONCURRENCY: '4',
+    };
     const base = `http://127.0.0.1:${port}`;
     let weft = startWeft(env);
     await weft.ready;
@@ -52,12 +67,21 @@ describe('crash recovery of the real server process', () => {
       });
       return { status: res.status, body: (await res.json()) as Record<string, any> };
     };
-    await api('POST', '/api/v1/register', { company: 'Crash Ltd', name: 'Ops', email: 'ops@crash.test', password: 'correct horse battery' });
+    await api('POST', '/api/v1/register', {
+      company: 'Crash Ltd',
+      name: 'Ops',
+      email: 'ops@crash.test',
+      password: 'correct horse battery',
+    });
     const token = (await api('POST', '/api/v1/login', { email: 'ops@crash.test', password: 'correct horse battery' })).body.token as string;
     const step = (id: string) => ({
       id,
       shape: 'connector',
-      config: { request: { method: 'POST', url: `http://127.0.0.1:${sinkPort}/deliver?step=${id}&run=[[run.id]]` }, retries: 2, timeout_seconds: 5 },
+      config: {
+        request: { method: 'POST', url: `http://127.0.0.1:${sinkPort}/deliver?step=${id}&run=[[run.id]]` },
+        retries: 2,
+        timeout_seconds: 5,
+      },
     });
     const definition = {
       steps: [{ id: 'trigger', shape: 'trigger', config: {} }, step('a'), step('b'), step('c')],
@@ -100,7 +124,9 @@ describe('crash recovery of the real server process', () => {
     sink.close();
 
     // The kill must have come after some steps completed, or the test proves nothing.
-    const completedBeforeKill = [...deliveries.values()].filter((l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < killedAt - 300).length;
+    const completedBeforeKill = [...deliveries.values()].filter(
+      (l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < killedAt - 300,
+    ).length;
     expect(completedBeforeKill).toBeGreaterThan(10);
     // Every run delivered each of its three steps.
     for (const runId of accepted) {
@@ -114,12 +140,18 @@ describe('crash recovery of the real server process', () => {
     // of any earlier step means a completed step was executed again.
     const inFlight = new Set<string>();
     for (const runId of accepted) {
-      const before = ['a', 'b', 'c'].filter((s) => [...deliveries.values()].some((l) => l[0]!.run === runId && l[0]!.step === s && l[0]!.arrivedAt < killedAt));
+      const before = ['a', 'b', 'c'].filter((s) =>
+        [...deliveries.values()].some((l) => l[0]!.run === runId && l[0]!.step === s && l[0]!.arrivedAt < killedAt),
+      );
       if (before.length > 0) inFlight.add(`${runId}/${before.at(-1)}`);
     }
     for (const [key, list] of deliveries) {
       expect(new Set(list.map((d) => `${d.run}/${d.step}`)).size, key).toBe(1);
-      if (list.length > 1) expect(inFlight.has(`${list[0]!.run}/${list[0]!.step}`), `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`).toBe(true);
+      if (list.length > 1)
+        expect(
+          inFlight.has(`${list[0]!.run}/${list[0]!.step}`),
+          `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`,
+        ).toBe(true);
     }
   });
 });

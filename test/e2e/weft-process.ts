@@ -5,7 +5,10 @@ export const WEFT_BIN = fileURLToPath(new URL('../../packages/cli/dist/main.js',
 
 /** Runs the real `weft` binary (built by `npm test` before the suite) as a user would. */
 export function startWeft(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; output: () => string } {
-  const child = spawn(process.execPath, [WEFT_BIN, 'start'], { env: { ...process.env, WEFT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [WEFT_BIN, 'start'], {
+    env: { ...process.env, WEFT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));

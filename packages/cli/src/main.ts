@@ -27,7 +27,8 @@ async function main(argv: string[]): Promise<number> {
     case 'migrate':
       return migrate();
     case 'user':
-      if (sub === 'add') return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
+      if (sub === 'add')
+        return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
       break;
     case 'flow': {
       const { values, positionals } = parse(rest, { email: 's', payload: 's', version: 's', deploy: 'b', enable: 'b' });
@@ -47,8 +48,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 function parse(args: string[], spec: Record<string, 's' | 'b'>) {
-  const options = Object.fromEntries(Object.entries(spec).map(([k, t]) => [k, { type: t === 's' ? ('string' as const) : ('boolean' as const) }]));
-  return parseArgs({ args, options, allowPositionals: true }) as { values: Record<string, string | boolean | undefined>; positionals: string[] };
+  const options = Object.fromEntries(
+    Object.entries(spec).map(([k, t]) => [k, { type: t === 's' ? ('string' as const) : ('boolean' as const) }]),
+  );
+  return parseArgs({ args, options, allowPositionals: true }) as {
+    values: Record<string, string | boolean | undefined>;
+    positionals: string[];
+  };
 }
 
 main(process.argv.slice(2)).then(

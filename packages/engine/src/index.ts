@@ -2,13 +2,13 @@ import './formats/index.js';
 
 export { detectFormat, parseCsv, parseJson, parseXml, writeCsv, writeXml } from './formats/index.js';
 export { createEgressPolicy, createHttpClient, describeUrl, type EgressPolicy, type HttpClientOptions } from './net/index.js';
-export { Payload, registerFormat, type FormatCodec } from './payload.js';
-export { executeRun, type ExecuteRunInput, type RunOutcome } from './run/execute-run.js';
+export { type FormatCodec, Payload, registerFormat } from './payload.js';
+export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.js';
 export type { JournalEntry, LogEntry, RunJournalPort, StepWrite } from './run/journal.js';
 export { MemoryJournal } from './run/memory-journal.js';
 export type { EngineServices, HttpClient, HttpRequest, HttpResponse } from './services.js';
 export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape.js';
 export { idempotencyKey } from './shapes/connector/index.js';
 export { shapeRegistry } from './shapes/index.js';
-export { previewMap, type PreviewResult } from './shapes/map/index.js';
+export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export { renderTemplate, templateReferences } from './templates/index.js';

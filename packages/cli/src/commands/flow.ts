@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createSystem, importFlow, loadConfig, type System } from '@weft/server';
 import { detectFormat } from '@weft/engine';
 import { type PayloadFormat, TERMINAL_RUN_STATUSES } from '@weft/schema';
+import { createSystem, importFlow, loadConfig, type System } from '@weft/server';
 
 /** Commands that act on one company's flows name the company by a user's email. */
 async function companyOf(system: System, email: string | undefined): Promise<string> {
@@ -17,7 +17,10 @@ export async function flowImport(file: string, values: Record<string, string | b
   try {
     const companyId = await companyOf(system, values.email as string | undefined);
     // A bare definition (steps + edges) is imported as a draft named after the file.
-    const importDoc = 'steps' in doc ? { flow: { name: String(doc.name ?? file.replace(/^.*\//, '').replace(/\.json$/, '')) }, definition: doc } : (doc as never);
+    const importDoc =
+      'steps' in doc
+        ? { flow: { name: String(doc.name ?? file.replace(/^.*\//, '').replace(/\.json$/, '')) }, definition: doc }
+        : (doc as never);
     let flow = await importFlow(system.store, companyId, importDoc);
     if (values.deploy) {
       await system.store.deployVersion(companyId, flow.draftVersionId, { enable: values.enable === true });
@@ -25,7 +28,14 @@ export async function flowImport(file: string, values: Record<string, string | b
     } else if (values.enable) {
       flow = (await system.store.updateFlow(companyId, flow.id, { enabled: true }))!;
     }
-    console.log(JSON.stringify({ flow_id: flow.id, draft_version_id: flow.draftVersionId, deployed_version_id: flow.deployedVersionId, enabled: flow.enabled }));
+    console.log(
+      JSON.stringify({
+        flow_id: flow.id,
+        draft_version_id: flow.draftVersionId,
+        deployed_version_id: flow.deployedVersionId,
+        enabled: flow.enabled,
+      }),
+    );
     return 0;
   } finally {
     await system.close();
@@ -39,7 +49,8 @@ export async function flowRun(flowId: string, values: Record<string, string | bo
     const flow = await system.store.getFlow(companyId, flowId);
     if (!flow) throw new Error(`no flow ${flowId} in that company`);
     const versionId = (values.version as string | undefined) ?? flow.deployedVersionId ?? flow.draftVersionId;
-    const { body, format } = typeof values.payload === 'string' ? readPayload(values.payload) : { body: Buffer.alloc(0), format: 'text' as const };
+    const { body, format } =
+      typeof values.payload === 'string' ? readPayload(values.payload) : { body: Buffer.alloc(0), format: 'text' as const };
     const { run } = await system.store.createRun(companyId, {
       flowId,
       versionId,
@@ -69,7 +80,13 @@ function readPayload(file: string): { body: Buffer; format: PayloadFormat } {
   const bytes = readFileSync(file);
   if (file.endsWith('.json')) {
     const doc = JSON.parse(bytes.toString('utf8')) as unknown;
-    if (doc && typeof doc === 'object' && !Array.isArray(doc) && Object.keys(doc).length === 1 && typeof (doc as { payload?: unknown }).payload === 'string') {
+    if (
+      doc &&
+      typeof doc === 'object' &&
+      !Array.isArray(doc) &&
+      Object.keys(doc).length === 1 &&
+      typeof (doc as { payload?: unknown }).payload === 'string'
+    ) {
       const inner = Buffer.from((doc as { payload: string }).payload, 'utf8');
       return { body: inner, format: inner.length === 0 ? 'text' : detectFormat(inner) };
     }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
-import { hashPassword, loadConfig, openStore } from '@weft/server';
 import { ROLES, type Role } from '@weft/schema';
+import { hashPassword, loadConfig, openStore } from '@weft/server';
 
 export async function userAdd(values: Record<string, string | boolean | undefined>): Promise<number> {
   const email = str(values.email);
@@ -22,7 +22,12 @@ export async function userAdd(values: Record<string, string | boolean | undefine
       const user = await store.createUser(companyId, { name, email, passwordHash, role });
       console.log(JSON.stringify({ company_id: companyId, user_id: user.id, email: user.email, role: user.role }));
     } else {
-      const { company, user } = await store.createCompanyWithAdmin({ companyName: str(values.company) ?? `${name}'s company`, name, email, passwordHash });
+      const { company, user } = await store.createCompanyWithAdmin({
+        companyName: str(values.company) ?? `${name}'s company`,
+        name,
+        email,
+        passwordHash,
+      });
       console.log(JSON.stringify({ company_id: company.id, user_id: user.id, email: user.email, role: user.role }));
     }
     return 0;

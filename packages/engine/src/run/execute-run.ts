@@ -146,7 +146,11 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
       const durationMs = Math.round(performance.now() - attemptStart);
       const finishedAt = run.services.now();
       const outCount = Object.values(outputs).reduce((n, b) => n + b.length, 0);
-      const summary = runLog('info', `${step.name ?? step.id}: ${bucket.length} in, ${outCount} out.`, step, { attempt, durationMs, payloadIdsIn: idsIn });
+      const summary = runLog('info', `${step.name ?? step.id}: ${bucket.length} in, ${outCount} out.`, step, {
+        attempt,
+        durationMs,
+        payloadIdsIn: idsIn,
+      });
       logs.push(summary);
       await run.journal.recordStep({
         itemKey: item.key,
@@ -162,7 +166,11 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
       });
       const outputIds: Record<string, string[]> = {};
       for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');
-      return { status: 'success', entry: { itemKey: item.key, stepId: step.id, status: 'success', outputs: outputIds, variables, attempts: attempt }, outputs };
+      return {
+        status: 'success',
+        entry: { itemKey: item.key, stepId: step.id, status: 'success', outputs: outputIds, variables, attempts: attempt },
+        outputs,
+      };
     } catch (err) {
       if (run.signal?.aborted) return 'interrupted';
       for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
@@ -234,7 +242,12 @@ function runLog(level: LogEntry['level'], message: string, step: StepDefinition 
   };
 }
 
-async function withTimeout<T>(fn: (signal: AbortSignal) => Promise<T>, timeoutMs: number, step: StepDefinition, outer?: AbortSignal): Promise<T> {
+async function withTimeout<T>(
+  fn: (signal: AbortSignal) => Promise<T>,
+  timeoutMs: number,
+  step: StepDefinition,
+  outer?: AbortSignal,
+): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   let onOuterAbort = () => {};

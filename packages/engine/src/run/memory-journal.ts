@@ -35,7 +35,14 @@ export class MemoryJournal implements RunJournalPort {
         return p.id;
       });
     }
-    this.entries.push({ itemKey: write.itemKey, stepId: write.stepId, status: write.status, outputs, variables: write.variables, attempts: write.attempts });
+    this.entries.push({
+      itemKey: write.itemKey,
+      stepId: write.stepId,
+      status: write.status,
+      outputs,
+      variables: write.variables,
+      attempts: write.attempts,
+    });
     this.logs.push(...write.logs);
   }
 

@@ -46,7 +46,9 @@ function toAppError(err: FastifyError | Error): AppError {
   const fe = err as FastifyError;
   if (fe.validation) {
     const context = fe.validationContext === 'body' ? '' : (fe.validationContext ?? '');
-    return new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: fieldErrorsFromValidation(fe.validation, context === 'querystring' ? '' : context) });
+    return new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
+      details: fieldErrorsFromValidation(fe.validation, context === 'querystring' ? '' : context),
+    });
   }
   switch (fe.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

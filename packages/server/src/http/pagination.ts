@@ -27,7 +27,10 @@ export function readFilters(query: Record<string, unknown>): Record<string, stri
   for (const [key, value] of Object.entries(query)) {
     const m = /^filter\[([a-z_]+)\]$/.exec(key);
     if (!m?.[1]) continue;
-    const values = (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+    const values = (Array.isArray(value) ? value : [value])
+      .flatMap((v) => String(v).split(','))
+      .map((v) => v.trim())
+      .filter(Boolean);
     out[m[1]] = values;
   }
   return out;

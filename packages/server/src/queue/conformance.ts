@@ -40,7 +40,12 @@ export function queueConformanceSuite(name: string, makeQueue: () => Promise<Que
     }
 
     it('hands out higher priorities first and the oldest first within a priority', async () => {
-      const seen = await order([job('r1', { priority: 5 }), job('r2', { priority: 1 }), job('r3', { priority: 3 }), job('r4', { priority: 1 })]);
+      const seen = await order([
+        job('r1', { priority: 5 }),
+        job('r2', { priority: 1 }),
+        job('r3', { priority: 3 }),
+        job('r4', { priority: 1 }),
+      ]);
       expect(seen).toEqual(['r2', 'r4', 'r3', 'r1']);
     });
 
@@ -50,7 +55,11 @@ export function queueConformanceSuite(name: string, makeQueue: () => Promise<Que
     });
 
     it('lets companies take turns so one backlog does not starve another', async () => {
-      const jobs = [...Array.from({ length: 5 }, (_, i) => job(`a${i + 1}`, { companyId: 'A' })), job('b6', { companyId: 'B' }), job('b7', { companyId: 'B' })];
+      const jobs = [
+        ...Array.from({ length: 5 }, (_, i) => job(`a${i + 1}`, { companyId: 'A' })),
+        job('b6', { companyId: 'B' }),
+        job('b7', { companyId: 'B' }),
+      ];
       const seen = await order(jobs);
       expect(seen.indexOf('b6')).toBeLessThan(2);
       expect(seen.indexOf('b7')).toBeLessThan(4);

@@ -9,7 +9,11 @@ import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigg
  * Timestamps are ISO 8601 UTC strings. Ids are opaque strings (time-ordered, see ids.ts).
  */
 
-export interface Company { id: string; name: string; createdAt: string }
+export interface Company {
+  id: string;
+  name: string;
+  createdAt: string;
+}
 
 export interface User {
   id: string;
@@ -19,9 +23,17 @@ export interface User {
   role: Role;
   createdAt: string;
 }
-export interface UserWithSecret extends User { passwordHash: string }
+export interface UserWithSecret extends User {
+  passwordHash: string;
+}
 
-export interface TokenRecord { id: string; userId: string; companyId: string; expiresAt: string; revokedAt: string | null }
+export interface TokenRecord {
+  id: string;
+  userId: string;
+  companyId: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
 
 export interface ApiKey {
   id: string;
@@ -150,11 +162,22 @@ export interface JournalWrite {
   outputsLogIndex?: number;
 }
 
-export interface Page { page: number; perPage: number }
-export interface PageResult<T> { rows: T[]; total: number }
+export interface Page {
+  page: number;
+  perPage: number;
+}
+export interface PageResult<T> {
+  rows: T[];
+  total: number;
+}
 
 /** `name`: case-insensitive substring; `label`: one of the flow's labels, exactly. */
-export interface FlowFilters { name?: string; enabled?: boolean; deployed?: boolean; label?: string }
+export interface FlowFilters {
+  name?: string;
+  enabled?: boolean;
+  deployed?: boolean;
+  label?: string;
+}
 /**
  * Lists match any of their values; an empty list filters nothing. `startedAfter` is inclusive,
  * `startedBefore` exclusive; any ISO 8601 form (AppError VALIDATION_FAILED when not a timestamp).
@@ -202,7 +225,12 @@ export interface Store {
 
   // companies and users
   /** Throws AppError EMAIL_TAKEN when the email (case-insensitive) exists. */
-  createCompanyWithAdmin(input: { companyName: string; name: string; email: string; passwordHash: string }): Promise<{ company: Company; user: User }>;
+  createCompanyWithAdmin(input: {
+    companyName: string;
+    name: string;
+    email: string;
+    passwordHash: string;
+  }): Promise<{ company: Company; user: User }>;
   getCompany(companyId: string): Promise<Company | undefined>;
   /** Throws AppError EMAIL_TAKEN when the email (case-insensitive) exists. */
   createUser(companyId: string, input: { name: string; email: string; passwordHash: string; role: Role }): Promise<User>;
@@ -227,11 +255,18 @@ export interface Store {
 
   // flows and versions
   /** Creates the flow (disabled, priority 3) and its draft version number 1. */
-  createFlow(companyId: string, input: { name: string; description?: string; definition: FlowDefinition; labels?: string[]; priority?: number }): Promise<Flow>;
+  createFlow(
+    companyId: string,
+    input: { name: string; description?: string; definition: FlowDefinition; labels?: string[]; priority?: number },
+  ): Promise<Flow>;
   getFlow(companyId: string, flowId: string): Promise<Flow | undefined>;
   /** Newest first. */
   listFlows(companyId: string, filters: FlowFilters, page: Page): Promise<PageResult<Flow>>;
-  updateFlow(companyId: string, flowId: string, patch: { name?: string; description?: string; enabled?: boolean; priority?: number; labels?: string[] }): Promise<Flow | undefined>;
+  updateFlow(
+    companyId: string,
+    flowId: string,
+    patch: { name?: string; description?: string; enabled?: boolean; priority?: number; labels?: string[] },
+  ): Promise<Flow | undefined>;
   /** Deletes the flow, its versions; runs and payloads stay until retention removes them. */
   deleteFlow(companyId: string, flowId: string): Promise<boolean>;
   listVersions(companyId: string, flowId: string): Promise<FlowVersion[]>;

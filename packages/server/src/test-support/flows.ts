@@ -23,14 +23,22 @@ export function customersToCrm(sinkUrl: string): FlowDefinition {
             { source: '*.id', target: '*.customerId' },
             { sources: ['*.first_name', '*.last_name'], target: '*.fullName', transforms: [{ fn: 'concat', args: { separator: ' ' } }] },
             { source: '*.email', target: '*.email', transforms: [{ fn: 'lowercase' }, { fn: 'trim' }] },
-            { source: '*.total', target: '*.totalPence', transforms: [{ fn: 'to_number' }, { fn: 'multiply', args: { by: 100 } }, { fn: 'round', args: { places: 0 } }] },
+            {
+              source: '*.total',
+              target: '*.totalPence',
+              transforms: [{ fn: 'to_number' }, { fn: 'multiply', args: { by: 100 } }, { fn: 'round', args: { places: 0 } }],
+            },
           ],
         },
       },
       {
         id: 'send',
         shape: 'connector',
-        config: { request: { method: 'POST', url: '[[flow.crm_url]]', headers: { 'Content-Type': 'application/json' } }, timeout_seconds: 5, retries: 2 },
+        config: {
+          request: { method: 'POST', url: '[[flow.crm_url]]', headers: { 'Content-Type': 'application/json' } },
+          timeout_seconds: 5,
+          retries: 2,
+        },
       },
     ],
     edges: [

@@ -9,14 +9,21 @@ export interface Delivery {
 }
 
 /** A real HTTP server on 127.0.0.1 standing in for the system a flow delivers to. */
-export async function startSink(respond: (d: Delivery) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"ok":true}' })) {
+export async function startSink(
+  respond: (d: Delivery) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"ok":true}' }),
+) {
   const deliveries: Delivery[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const d: Delivery = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      const d: Delivery = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      };
       deliveries.push(d);
       const answer = respond(d);
       const send = () => {
@@ -43,7 +50,13 @@ export async function startSink(respond: (d: Delivery) => { status: number; body
       if (deliveries.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`sink saw ${deliveries.length} of ${count} deliveries`)), timeoutMs);
-        waiters.push({ count, resolve: () => (clearTimeout(timer), resolve()) });
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       });
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),

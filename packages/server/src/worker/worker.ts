@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { type EngineServices, executeRun, Payload, type RunJournalPort, type Shape } from '@weft/engine';
 import { type FlowDefinition, validateDefinition } from '@weft/schema';
 import type { Config } from '../config/index.js';
@@ -32,6 +33,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const { store, queue, config, events } = deps;
   const owner = `worker-${process.pid}-${crypto.randomUUID().slice(0, 8)}`;
   const shutdown = new AbortController();
+  // Every in-flight run listens for shutdown; more runs than Node's default of 10 is normal.
+  setMaxListeners(0, shutdown.signal);
   const validated = new Map<string, string | null>();
   let reconcileTimer: NodeJS.Timeout | undefined;
 
@@ -80,7 +83,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     const input = stored ? Payload.fromBytes(stored.body, stored.format, stored.meta, stored.id) : Payload.empty();
     const journal = journalPort(run);
     const outcome = await executeRun({
-      run: { id: run.id, companyId: run.companyId, flowId: run.flowId, versionId: run.versionId, trigger: run.trigger, queuedAt: run.queuedAt },
+      run: {
+        id: run.id,
+        companyId: run.companyId,
+        flowId: run.flowId,
+        versionId: run.versionId,
+        trigger: run.trigger,
+        queuedAt: run.queuedAt,
+      },
       definition: version.definition,
       input,
       variables: { ...(version.definition.variables ?? {}), ...run.variables },
@@ -101,7 +111,10 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (problem === undefined) {
       const errors = validateDefinition(definition);
       const entries = Object.entries(errors);
-      problem = entries.length === 0 ? null : `The flow definition is invalid: ${entries.map(([path, msgs]) => `${path} ${msgs.join(', ')}`).join('; ')}`;
+      problem =
+        entries.length === 0
+          ? null
+          : `The flow definition is invalid: ${entries.map(([path, msgs]) => `${path} ${msgs.join(', ')}`).join('; ')}`;
       if (validated.size > 10_000) validated.clear();
       validated.set(versionId, problem);
     }
@@ -115,7 +128,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       recordStep: async (write) => {
         const outputs: Record<string, Array<{ id?: string; format: Payload['format']; meta: Record<string, string>; body: Buffer }>> = {};
         for (const [label, payloads] of Object.entries(write.outputs)) {
-          outputs[label] = payloads.map((p) => (p.id ? { id: p.id, format: p.format, meta: p.meta, body: Buffer.alloc(0) } : { format: p.format, meta: p.meta, body: p.bytes() }));
+          outputs[label] = payloads.map((p) =>
+            p.id
+              ? { id: p.id, format: p.format, meta: p.meta, body: Buffer.alloc(0) }
+              : { format: p.format, meta: p.meta, body: p.bytes() },
+          );
         }
         const ids = await store.recordStep(run.id, run.companyId, { ...write, outputs, logs: write.logs as RunLogInput[] });
         for (const [label, payloads] of Object.entries(write.outputs)) {
@@ -124,11 +141,13 @@ export function createWorker(deps: WorkerDeps): Worker {
             p.id = labelIds[i];
           });
         }
-        for (const l of write.logs) events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
+        for (const l of write.logs)
+          events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
       },
       appendLogs: async (logs) => {
         await store.appendLogs(run.id, logs as RunLogInput[]);
-        for (const l of logs) events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
+        for (const l of logs)
+          events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
       },
       shouldStop: async () => (await store.getRun(run.companyId, run.id))?.stopRequested ?? false,
     };
@@ -139,7 +158,13 @@ export function createWorker(deps: WorkerDeps): Worker {
     let added = 0;
     for (const run of runnable) {
       if (queue.holds?.(run.id)) continue;
-      await queue.enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt });
+      await queue.enqueue({
+        runId: run.id,
+        companyId: run.companyId,
+        priority: run.priority,
+        expedite: run.expedite,
+        queuedAt: run.queuedAt,
+      });
       added++;
     }
     return added;
@@ -149,9 +174,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     async start() {
       queue.consume(handle, { concurrency: config.workerConcurrency, companyConcurrency: config.companyConcurrency });
       await reconcile();
-      reconcileTimer = setInterval(() => {
-        reconcile().catch((err) => deps.log?.('reconcile failed', { err: String(err) }));
-      }, Math.max(100, Math.floor(config.leaseMs / 2)));
+      reconcileTimer = setInterval(
+        () => {
+          reconcile().catch((err) => deps.log?.('reconcile failed', { err: String(err) }));
+        },
+        Math.max(100, Math.floor(config.leaseMs / 2)),
+      );
       reconcileTimer.unref();
     },
     reconcile,

@@ -7,7 +7,9 @@ import { mapShape, previewMap, validateMapConfig } from './index.js';
 import { shapeContext } from './test-support/context.js';
 
 const shared = (name: string) => readFileSync(new URL(`../../../../../../shared/fixtures/${name}`, import.meta.url));
-const example = JSON.parse(readFileSync(new URL('../../../../../examples/flows/customers-to-crm.json', import.meta.url), 'utf8')).definition;
+const example = JSON.parse(
+  readFileSync(new URL('../../../../../examples/flows/customers-to-crm.json', import.meta.url), 'utf8'),
+).definition;
 
 const W1: MapConfig = {
   rules: [

@@ -46,7 +46,9 @@ describe('flows and versions API', () => {
     expect(res.statusCode).toBe(422);
     const body = res.json();
     expect(body.error.code).toBe('FLOW_INVALID');
-    expect(Object.keys(body.errors)).toEqual(expect.arrayContaining(['definition.steps[1].config.rules[0].target', 'definition.steps[3].shape']));
+    expect(Object.keys(body.errors)).toEqual(
+      expect.arrayContaining(['definition.steps[1].config.rules[0].target', 'definition.steps[3].shape']),
+    );
     expect(body.errors).toEqual(body.error.details);
   });
 
@@ -57,7 +59,12 @@ describe('flows and versions API', () => {
   });
 
   it('refuses a body that is not JSON with 400', async () => {
-    const res = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: { ...h, 'content-type': 'application/json' }, payload: '{"name": ' });
+    const res = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/flows',
+      headers: { ...h, 'content-type': 'application/json' },
+      payload: '{"name": ',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('BAD_JSON');
   });
@@ -77,7 +84,12 @@ describe('flows and versions API', () => {
 
   it('changes name, enabled and priority, and refuses a priority out of range', async () => {
     const flow = await createFlow();
-    const res = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: h, payload: { name: 'Renamed', enabled: true, priority: 1 } });
+    const res = await sys.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/flows/${flow.id}`,
+      headers: h,
+      payload: { name: 'Renamed', enabled: true, priority: 1 },
+    });
     expect(res.json().data).toMatchObject({ name: 'Renamed', enabled: true, priority: 1 });
     const bad = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: h, payload: { priority: 9 } });
     expect(bad.statusCode).toBe(422);
@@ -86,7 +98,12 @@ describe('flows and versions API', () => {
 
   it('deploys the draft, leaves a fresh draft, and makes the old deployed version inactive on the next deploy', async () => {
     const flow = await createFlow();
-    const first = await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`, headers: h, payload: { enable: true } });
+    const first = await sys.app.inject({
+      method: 'POST',
+      url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`,
+      headers: h,
+      payload: { enable: true },
+    });
     expect(first.statusCode).toBe(200);
     expect(first.json().data.status).toBe('deployed');
     const after = (await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}`, headers: h })).json().data;
@@ -94,7 +111,10 @@ describe('flows and versions API', () => {
     expect(after.deployed_version_id).toBe(flow.draft_version_id);
     expect(after.draft_version_id).not.toBe(flow.draft_version_id);
     await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${after.draft_version_id}/deploy`, headers: h });
-    const versions = (await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}/versions`, headers: h })).json().data as Array<{ id: string; status: string }>;
+    const versions = (await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}/versions`, headers: h })).json().data as Array<{
+      id: string;
+      status: string;
+    }>;
     expect(versions.filter((v) => v.status === 'draft')).toHaveLength(1);
     expect(versions.filter((v) => v.status === 'deployed')).toHaveLength(1);
     expect(versions.find((v) => v.id === flow.draft_version_id)!.status).toBe('inactive');
@@ -103,7 +123,12 @@ describe('flows and versions API', () => {
   it('allows changing only the draft: a deployed version answers 409', async () => {
     const flow = await createFlow();
     await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`, headers: h });
-    const res = await sys.app.inject({ method: 'PUT', url: `/api/v1/flow-versions/${flow.draft_version_id}`, headers: h, payload: { definition: customersToCrm('http://127.0.0.1:9') } });
+    const res = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${flow.draft_version_id}`,
+      headers: h,
+      payload: { definition: customersToCrm('http://127.0.0.1:9') },
+    });
     expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('VERSION_READ_ONLY');
   });
@@ -112,7 +137,12 @@ describe('flows and versions API', () => {
     const flow = await createFlow();
     await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`, headers: h });
     const draftId = (await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}`, headers: h })).json().data.draft_version_id;
-    await sys.app.inject({ method: 'PUT', url: `/api/v1/flow-versions/${draftId}`, headers: h, payload: { definition: { steps: [{ id: 'trigger', shape: 'trigger', config: {} }], edges: [] } } });
+    await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${draftId}`,
+      headers: h,
+      payload: { definition: { steps: [{ id: 'trigger', shape: 'trigger', config: {} }], edges: [] } },
+    });
     const res = await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${flow.draft_version_id}/copy-to-draft`, headers: h });
     expect(res.statusCode).toBe(200);
     expect(res.json().data).toMatchObject({ id: draftId, status: 'draft' });
@@ -129,7 +159,12 @@ describe('flows and versions API', () => {
     const imported = res.json().data;
     expect(imported.id).not.toBe(flow.id);
     expect(imported.deployed_version_id).not.toBeNull();
-    const bad = await sys.app.inject({ method: 'POST', url: '/api/v1/flows/import', headers: h, payload: { flow: { name: 'x' }, definition: { steps: [], edges: [] } } });
+    const bad = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/flows/import',
+      headers: h,
+      payload: { flow: { name: 'x' }, definition: { steps: [], edges: [] } },
+    });
     expect(bad.statusCode).toBe(422);
   });
 
@@ -154,7 +189,12 @@ describe('flows and versions API', () => {
       ['POST', `/api/v1/flow-versions/${v}/copy-to-draft`],
     ];
     for (const [method, url, payload] of routes) {
-      const res = await sys.app.inject({ method: method as 'GET', url, headers: other, ...(payload ? { payload: payload as object } : {}) });
+      const res = await sys.app.inject({
+        method: method as 'GET',
+        url,
+        headers: other,
+        ...(payload ? { payload: payload as object } : {}),
+      });
       expect(res.statusCode, `${method} ${url}`).toBe(404);
     }
     const list = await sys.app.inject({ method: 'GET', url: '/api/v1/flows', headers: other });

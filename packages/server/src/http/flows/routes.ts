@@ -42,7 +42,9 @@ export function assertValidDefinition(definition: unknown, prefix = 'definition'
   if (paths.length > 0) {
     const details: Record<string, string[]> = {};
     for (const path of paths) details[prefix ? `${prefix}.${path}` : path] = errors[path]!;
-    throw new AppError('FLOW_INVALID', `The flow definition is invalid (${paths.length} problem${paths.length === 1 ? '' : 's'}).`, { details });
+    throw new AppError('FLOW_INVALID', `The flow definition is invalid (${paths.length} problem${paths.length === 1 ? '' : 's'}).`, {
+      details,
+    });
   }
   return definition as FlowDefinition;
 }
@@ -58,11 +60,15 @@ function bool(values: string[] | undefined, name: string): boolean | undefined {
 export async function flowRoutes(app: FastifyInstance, _config: Config, { store }: AppDeps): Promise<void> {
   app.get(
     '/api/v1/flows',
-    { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'List flows', querystring: Type.Object({ ...PageQuery }, { additionalProperties: true }) } },
+    {
+      config: { access: 'read' },
+      schema: { tags: ['flows'], summary: 'List flows', querystring: Type.Object({ ...PageQuery }, { additionalProperties: true }) },
+    },
     async (request) => {
       const query = request.query as Record<string, unknown> & { page?: number; per_page?: number };
       const f = { ...readFilters(query) };
-      for (const key of ['name', 'enabled', 'deployed', 'label'] as const) if (typeof query[key] === 'string') f[key] = [query[key] as string];
+      for (const key of ['name', 'enabled', 'deployed', 'label'] as const)
+        if (typeof query[key] === 'string') f[key] = [query[key] as string];
       const page = query.page ?? 1;
       const perPage = query.per_page ?? 25;
       const result = await store.listFlows(
@@ -74,48 +80,72 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
     },
   );
 
-  app.post('/api/v1/flows', { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Create a flow and its draft', body: CreateBody } }, async (request, reply) => {
-    const body = request.body as { name: string; description?: string; definition?: unknown; labels?: string[]; priority?: number };
-    const definition = body.definition === undefined ? EMPTY_DEFINITION : assertValidDefinition(body.definition);
-    const flow = await store.createFlow(request.auth.companyId, { ...body, definition });
-    return reply.status(201).send({ data: flowJson(flow) });
-  });
+  app.post(
+    '/api/v1/flows',
+    { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Create a flow and its draft', body: CreateBody } },
+    async (request, reply) => {
+      const body = request.body as { name: string; description?: string; definition?: unknown; labels?: string[]; priority?: number };
+      const definition = body.definition === undefined ? EMPTY_DEFINITION : assertValidDefinition(body.definition);
+      const flow = await store.createFlow(request.auth.companyId, { ...body, definition });
+      return reply.status(201).send({ data: flowJson(flow) });
+    },
+  );
 
-  app.get('/api/v1/flows/:flowId', { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Get a flow', params: FlowId } }, async (request) => {
-    const { flowId } = request.params as { flowId: string };
-    const flow = await store.getFlow(request.auth.companyId, flowId);
-    if (!flow) throw notFound('Flow');
-    return { data: flowJson(flow) };
-  });
+  app.get(
+    '/api/v1/flows/:flowId',
+    { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Get a flow', params: FlowId } },
+    async (request) => {
+      const { flowId } = request.params as { flowId: string };
+      const flow = await store.getFlow(request.auth.companyId, flowId);
+      if (!flow) throw notFound('Flow');
+      return { data: flowJson(flow) };
+    },
+  );
 
-  app.patch('/api/v1/flows/:flowId', { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Change a flow', params: FlowId, body: PatchBody } }, async (request) => {
-    const { flowId } = request.params as { flowId: string };
-    const flow = await store.updateFlow(request.auth.companyId, flowId, request.body as Record<string, never>);
-    if (!flow) throw notFound('Flow');
-    return { data: flowJson(flow) };
-  });
+  app.patch(
+    '/api/v1/flows/:flowId',
+    { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Change a flow', params: FlowId, body: PatchBody } },
+    async (request) => {
+      const { flowId } = request.params as { flowId: string };
+      const flow = await store.updateFlow(request.auth.companyId, flowId, request.body as Record<string, never>);
+      if (!flow) throw notFound('Flow');
+      return { data: flowJson(flow) };
+    },
+  );
 
-  app.delete('/api/v1/flows/:flowId', { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Delete a flow', params: FlowId } }, async (request, reply) => {
-    const { flowId } = request.params as { flowId: string };
-    if (!(await store.deleteFlow(request.auth.companyId, flowId))) throw notFound('Flow');
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/api/v1/flows/:flowId',
+    { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Delete a flow', params: FlowId } },
+    async (request, reply) => {
+      const { flowId } = request.params as { flowId: string };
+      if (!(await store.deleteFlow(request.auth.companyId, flowId))) throw notFound('Flow');
+      return reply.status(204).send();
+    },
+  );
 
-  app.get('/api/v1/flows/:flowId/versions', { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'List versions, newest first', params: FlowId } }, async (request) => {
-    const { flowId } = request.params as { flowId: string };
-    const flow = await store.getFlow(request.auth.companyId, flowId);
-    if (!flow) throw notFound('Flow');
-    const versions = await store.listVersions(request.auth.companyId, flowId);
-    return { data: versions.map((v) => versionJson(v, false)) };
-  });
+  app.get(
+    '/api/v1/flows/:flowId/versions',
+    { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'List versions, newest first', params: FlowId } },
+    async (request) => {
+      const { flowId } = request.params as { flowId: string };
+      const flow = await store.getFlow(request.auth.companyId, flowId);
+      if (!flow) throw notFound('Flow');
+      const versions = await store.listVersions(request.auth.companyId, flowId);
+      return { data: versions.map((v) => versionJson(v, false)) };
+    },
+  );
 
-  app.get('/api/v1/flows/:flowId/export', { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Export a flow with its versions', params: FlowId } }, async (request) => {
-    const { flowId } = request.params as { flowId: string };
-    const flow = await store.getFlow(request.auth.companyId, flowId);
-    if (!flow) throw notFound('Flow');
-    const versions = await store.listVersions(request.auth.companyId, flowId);
-    return exportDocument(flow, versions);
-  });
+  app.get(
+    '/api/v1/flows/:flowId/export',
+    { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Export a flow with its versions', params: FlowId } },
+    async (request) => {
+      const { flowId } = request.params as { flowId: string };
+      const flow = await store.getFlow(request.auth.companyId, flowId);
+      if (!flow) throw notFound('Flow');
+      const versions = await store.listVersions(request.auth.companyId, flowId);
+      return exportDocument(flow, versions);
+    },
+  );
 
   app.post(
     '/api/v1/flows/import',
@@ -142,7 +172,15 @@ const ImportBody = Type.Object(
       },
       { additionalProperties: true },
     ),
-    versions: Type.Optional(Type.Array(Type.Object({ status: Type.Optional(Type.String()), definition: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: true }), { maxItems: 1000 })),
+    versions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { status: Type.Optional(Type.String()), definition: Type.Object({}, { additionalProperties: true }) },
+          { additionalProperties: true },
+        ),
+        { maxItems: 1000 },
+      ),
+    ),
     definition: Type.Optional(Type.Object({}, { additionalProperties: true })),
     connectors: Type.Optional(Type.Array(Type.Unknown())),
   },
@@ -174,12 +212,16 @@ export function exportDocument(flow: import('../../store/types.js').Flow, versio
 export async function importFlow(store: import('../../store/types.js').Store, companyId: string, doc: ImportDocument) {
   const versions = doc.versions ?? (doc.definition !== undefined ? [{ status: 'draft', definition: doc.definition }] : []);
   if (versions.length === 0) {
-    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { versions: ['must hold at least one version (or give definition)'] } });
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
+      details: { versions: ['must hold at least one version (or give definition)'] },
+    });
   }
   const deployed = versions.find((v) => v.status === 'deployed');
   const draft = versions.find((v) => v.status === 'draft') ?? versions[0]!;
   const draftDef = assertValidDefinition(draft.definition, `versions[${versions.indexOf(draft)}].definition`);
-  const deployedDef = deployed ? assertValidDefinition(deployed.definition, `versions[${versions.indexOf(deployed)}].definition`) : undefined;
+  const deployedDef = deployed
+    ? assertValidDefinition(deployed.definition, `versions[${versions.indexOf(deployed)}].definition`)
+    : undefined;
   const flow = await store.createFlow(companyId, {
     name: doc.flow.name,
     description: doc.flow.description,

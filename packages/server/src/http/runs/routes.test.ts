@@ -9,7 +9,11 @@ type Sys = Awaited<ReturnType<typeof createTestSystem>>;
 
 /** trigger → POST to the sink at `path` → POST again: two deliveries per run. */
 function twoCalls(sinkUrl: string, path: string, retries = 0): FlowDefinition {
-  const connector = (id: string) => ({ id, shape: 'connector', config: { request: { method: 'POST', url: `${sinkUrl}${path}` }, retries, timeout_seconds: 5 } });
+  const connector = (id: string) => ({
+    id,
+    shape: 'connector',
+    config: { request: { method: 'POST', url: `${sinkUrl}${path}` }, retries, timeout_seconds: 5 },
+  });
   return {
     steps: [{ id: 'trigger', shape: 'trigger', config: {} }, connector('first'), connector('second')],
     edges: [
@@ -43,11 +47,17 @@ describe('the runs API', () => {
   async function flow(definition: FlowDefinition) {
     const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Runs test', definition } });
     const f = created.json().data;
-    await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${f.draft_version_id}/deploy`, headers: h, payload: { enable: true } });
+    await sys.app.inject({
+      method: 'POST',
+      url: `/api/v1/flow-versions/${f.draft_version_id}/deploy`,
+      headers: h,
+      payload: { enable: true },
+    });
     return f.id as string;
   }
   const start = async (flowId: string, payload = '[]') =>
-    (await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flowId}/start`, headers: h, payload: { payload } })).json().flow_run_id as string;
+    (await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flowId}/start`, headers: h, payload: { payload } })).json()
+      .flow_run_id as string;
 
   it('lists runs newest first with filters, sorting and the list envelope', async () => {
     const a = await flow(customersToCrm(sink.url));
@@ -57,7 +67,9 @@ describe('the runs API', () => {
     const all = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?filter[flow_id]=${a},${b}`, headers: h })).json();
     expect(all.meta.total).toBe(3);
     expect(all.data.map((r: { id: string }) => r.id)).toEqual([...ids].reverse());
-    const onlyA = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?filter[flow_id]=${a}&filter[status]=success&per_page=1`, headers: h })).json();
+    const onlyA = (
+      await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?filter[flow_id]=${a}&filter[status]=success&per_page=1`, headers: h })
+    ).json();
     expect(onlyA.meta).toMatchObject({ total: 2, per_page: 1, last_page: 2 });
     expect(onlyA.links.next).toContain('page=2');
     const oldest = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?flow_id=${a}&sort=queued_at`, headers: h })).json();

@@ -19,7 +19,8 @@ function invalid(field: string, message: string): AppError {
 
 function oneOf<T extends string>(values: string[] | undefined, allowed: readonly T[], field: string): T[] | undefined {
   if (!values) return undefined;
-  for (const v of values) if (!allowed.includes(v as T)) throw invalid(`filter[${field}]`, `must be one of ${allowed.join(', ')}; got "${v}"`);
+  for (const v of values)
+    if (!allowed.includes(v as T)) throw invalid(`filter[${field}]`, `must be one of ${allowed.join(', ')}; got "${v}"`);
   return values as T[];
 }
 
@@ -33,7 +34,14 @@ function isoDate(value: string | undefined, field: string): string | undefined {
 export async function runRoutes(app: FastifyInstance, _config: Config, { store, queue, events }: AppDeps): Promise<void> {
   app.get(
     '/api/v1/flow-runs',
-    { config: { access: 'read' }, schema: { tags: ['runs'], summary: 'List runs, newest first', querystring: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String()) }, { additionalProperties: true }) } },
+    {
+      config: { access: 'read' },
+      schema: {
+        tags: ['runs'],
+        summary: 'List runs, newest first',
+        querystring: Type.Object({ ...PageQuery, sort: Type.Optional(Type.String()) }, { additionalProperties: true }),
+      },
+    },
     async (request) => {
       const query = request.query as Record<string, unknown> & { page?: number; per_page?: number; sort?: string };
       const f = readFilters(query);
@@ -61,101 +69,138 @@ export async function runRoutes(app: FastifyInstance, _config: Config, { store, 
     },
   );
 
-  app.get('/api/v1/flow-runs/:runId', { config: { access: 'read' }, schema: { tags: ['runs'], summary: 'Get a run', params: RunId } }, async (request) => {
-    const { runId } = request.params as { runId: string };
-    const run = await store.getRun(request.auth.companyId, runId);
-    if (!run) throw notFound('Flow run');
-    return { data: runJson(run) };
-  });
+  app.get(
+    '/api/v1/flow-runs/:runId',
+    { config: { access: 'read' }, schema: { tags: ['runs'], summary: 'Get a run', params: RunId } },
+    async (request) => {
+      const { runId } = request.params as { runId: string };
+      const run = await store.getRun(request.auth.companyId, runId);
+      if (!run) throw notFound('Flow run');
+      return { data: runJson(run) };
+    },
+  );
 
-  app.get('/api/v1/flow-runs/:runId/flow-run-logs', { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A run's log entries in order", params: RunId } }, async (request) => {
-    const { runId } = request.params as { runId: string };
-    const run = await store.getRun(request.auth.companyId, runId);
-    if (!run) throw notFound('Flow run');
-    const logs = await store.listRunLogs(request.auth.companyId, runId);
-    return { data: logs.map(runLogJson) };
-  });
+  app.get(
+    '/api/v1/flow-runs/:runId/flow-run-logs',
+    { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A run's log entries in order", params: RunId } },
+    async (request) => {
+      const { runId } = request.params as { runId: string };
+      const run = await store.getRun(request.auth.companyId, runId);
+      if (!run) throw notFound('Flow run');
+      const logs = await store.listRunLogs(request.auth.companyId, runId);
+      return { data: logs.map(runLogJson) };
+    },
+  );
 
-  app.get('/api/v1/payloads/:payloadId', { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A payload's metadata", params: PayloadId } }, async (request) => {
-    const { payloadId } = request.params as { payloadId: string };
-    const payload = await store.getPayload(request.auth.companyId, payloadId);
-    if (!payload) throw notFound('Payload');
-    return { data: payloadJson(payload) };
-  });
+  app.get(
+    '/api/v1/payloads/:payloadId',
+    { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A payload's metadata", params: PayloadId } },
+    async (request) => {
+      const { payloadId } = request.params as { payloadId: string };
+      const payload = await store.getPayload(request.auth.companyId, payloadId);
+      if (!payload) throw notFound('Payload');
+      return { data: payloadJson(payload) };
+    },
+  );
 
-  app.get('/api/v1/payloads/:payloadId/download', { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A payload's bytes", params: PayloadId } }, async (request, reply) => {
-    const { payloadId } = request.params as { payloadId: string };
-    const payload = await store.getPayload(request.auth.companyId, payloadId);
-    if (!payload) throw notFound('Payload');
-    const body = await store.getPayloadBody(request.auth.companyId, payloadId);
-    if (!body) throw new AppError('PAYLOAD_EXPIRED', 'The payload bytes are no longer stored.');
-    return reply
-      .header('content-type', `${CONTENT_TYPES[payload.format]}; charset=utf-8`)
-      .header('content-disposition', `attachment; filename="${payload.id}.${payload.format === 'text' ? 'txt' : payload.format}"`)
-      .send(body);
-  });
+  app.get(
+    '/api/v1/payloads/:payloadId/download',
+    { config: { access: 'read' }, schema: { tags: ['runs'], summary: "A payload's bytes", params: PayloadId } },
+    async (request, reply) => {
+      const { payloadId } = request.params as { payloadId: string };
+      const payload = await store.getPayload(request.auth.companyId, payloadId);
+      if (!payload) throw notFound('Payload');
+      const body = await store.getPayloadBody(request.auth.companyId, payloadId);
+      if (!body) throw new AppError('PAYLOAD_EXPIRED', 'The payload bytes are no longer stored.');
+      return reply
+        .header('content-type', `${CONTENT_TYPES[payload.format]}; charset=utf-8`)
+        .header('content-disposition', `attachment; filename="${payload.id}.${payload.format === 'text' ? 'txt' : payload.format}"`)
+        .send(body);
+    },
+  );
 
-  app.post('/api/v1/flow-runs/:runId/retry', { config: { access: 'write' }, schema: { tags: ['runs'], summary: 'Run the same version again with the original input', params: RunId } }, async (request) => {
-    const { runId } = request.params as { runId: string };
-    const companyId = request.auth.companyId;
-    const original = await store.getRun(companyId, runId);
-    if (!original) throw notFound('Flow run');
-    const [input] = original.inputPayloadId ? await store.loadPayloads(original.id, [original.inputPayloadId]) : [];
-    const { run } = await store.createRun(companyId, {
-      flowId: original.flowId,
-      versionId: original.versionId,
-      trigger: 'retry',
-      priority: original.priority,
-      expedite: true,
-      input: input ? { format: input.format, meta: input.meta, body: input.body } : { format: 'text', meta: {}, body: Buffer.alloc(0) },
-      variables: original.variables,
-      retryOfRunId: original.id,
-      parentRunId: original.parentRunId ?? undefined,
-    });
-    await queue.enqueue({ runId: run.id, companyId, priority: run.priority, expedite: true, queuedAt: run.queuedAt });
-    return { message: 'Flow initialised.', flow_run_id: run.id, data: runJson(run) };
-  });
+  app.post(
+    '/api/v1/flow-runs/:runId/retry',
+    {
+      config: { access: 'write' },
+      schema: { tags: ['runs'], summary: 'Run the same version again with the original input', params: RunId },
+    },
+    async (request) => {
+      const { runId } = request.params as { runId: string };
+      const companyId = request.auth.companyId;
+      const original = await store.getRun(companyId, runId);
+      if (!original) throw notFound('Flow run');
+      const [input] = original.inputPayloadId ? await store.loadPayloads(original.id, [original.inputPayloadId]) : [];
+      const { run } = await store.createRun(companyId, {
+        flowId: original.flowId,
+        versionId: original.versionId,
+        trigger: 'retry',
+        priority: original.priority,
+        expedite: true,
+        input: input ? { format: input.format, meta: input.meta, body: input.body } : { format: 'text', meta: {}, body: Buffer.alloc(0) },
+        variables: original.variables,
+        retryOfRunId: original.id,
+        parentRunId: original.parentRunId ?? undefined,
+      });
+      await queue.enqueue({ runId: run.id, companyId, priority: run.priority, expedite: true, queuedAt: run.queuedAt });
+      return { message: 'Flow initialised.', flow_run_id: run.id, data: runJson(run) };
+    },
+  );
 
-  app.post('/api/v1/flow-runs/:runId/stop', { config: { access: 'write' }, schema: { tags: ['runs'], summary: 'Stop a run at the next step boundary', params: RunId } }, async (request) => {
-    const { runId } = request.params as { runId: string };
-    const run = await store.getRun(request.auth.companyId, runId);
-    if (!run) throw notFound('Flow run');
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) throw new AppError('RUN_NOT_STOPPABLE', `The run has already finished (${run.status}).`);
-    const stopped = await store.requestStop(request.auth.companyId, runId);
-    if (!stopped) throw notFound('Flow run');
-    if (stopped.status === 'stopped') events.publish({ type: 'status', runId, data: { status: 'stopped' } });
-    return { data: runJson(stopped) };
-  });
+  app.post(
+    '/api/v1/flow-runs/:runId/stop',
+    { config: { access: 'write' }, schema: { tags: ['runs'], summary: 'Stop a run at the next step boundary', params: RunId } },
+    async (request) => {
+      const { runId } = request.params as { runId: string };
+      const run = await store.getRun(request.auth.companyId, runId);
+      if (!run) throw notFound('Flow run');
+      if (TERMINAL_RUN_STATUSES.includes(run.status))
+        throw new AppError('RUN_NOT_STOPPABLE', `The run has already finished (${run.status}).`);
+      const stopped = await store.requestStop(request.auth.companyId, runId);
+      if (!stopped) throw notFound('Flow run');
+      if (stopped.status === 'stopped') events.publish({ type: 'status', runId, data: { status: 'stopped' } });
+      return { data: runJson(stopped) };
+    },
+  );
 
-  app.get('/api/v1/flow-runs/:runId/events', { config: { access: 'read' }, schema: { tags: ['runs'], summary: 'Server-sent events while the run is live', params: RunId } }, async (request, reply) => {
-    const { runId } = request.params as { runId: string };
-    const run = await store.getRun(request.auth.companyId, runId);
-    if (!run) throw notFound('Flow run');
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    send('status', { status: run.status });
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) {
-      res.end();
-      return;
-    }
-    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
-    const close = () => {
-      clearInterval(heartbeat);
-      unsubscribe();
-      res.end();
-    };
-    const unsubscribe = events.subscribe(runId, (event) => {
-      send(event.type, event.data);
-      if (event.type === 'status' && TERMINAL_RUN_STATUSES.includes(event.data.status as RunStatus)) close();
-    });
-    request.raw.on('close', close);
-    // The run may have finished between the read above and the subscription.
-    const again = await store.getRun(request.auth.companyId, runId);
-    if (again && TERMINAL_RUN_STATUSES.includes(again.status)) {
-      send('status', { status: again.status, error: again.error });
-      close();
-    }
-  });
+  app.get(
+    '/api/v1/flow-runs/:runId/events',
+    { config: { access: 'read' }, schema: { tags: ['runs'], summary: 'Server-sent events while the run is live', params: RunId } },
+    async (request, reply) => {
+      const { runId } = request.params as { runId: string };
+      const run = await store.getRun(request.auth.companyId, runId);
+      if (!run) throw notFound('Flow run');
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      send('status', { status: run.status });
+      if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+        res.end();
+        return;
+      }
+      const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), SSE_HEARTBEAT_MS);
+      const close = () => {
+        clearInterval(heartbeat);
+        unsubscribe();
+        res.end();
+      };
+      const unsubscribe = events.subscribe(runId, (event) => {
+        send(event.type, event.data);
+        if (event.type === 'status' && TERMINAL_RUN_STATUSES.includes(event.data.status as RunStatus)) close();
+      });
+      request.raw.on('close', close);
+      // The run may have finished between the read above and the subscription.
+      const again = await store.getRun(request.auth.companyId, runId);
+      if (again && TERMINAL_RUN_STATUSES.includes(again.status)) {
+        send('status', { status: again.status, error: again.error });
+        close();
+      }
+    },
+  );
 }

@@ -2,7 +2,13 @@ import type { PayloadRecord, Run, RunLog } from '../../store/types.js';
 
 /** The `data` of the start answer: as the first answer said it, also when an idempotent replay sends it again. */
 export function runSummaryJson(run: Run, replayed = false) {
-  return { id: run.id, flow_id: run.flowId, flow_version_id: run.versionId, status: replayed ? 'queued' : run.status, trigger: run.trigger };
+  return {
+    id: run.id,
+    flow_id: run.flowId,
+    flow_version_id: run.versionId,
+    status: replayed ? 'queued' : run.status,
+    trigger: run.trigger,
+  };
 }
 
 export function runJson(run: Run) {

@@ -20,7 +20,12 @@ describe('the start API', () => {
     sys = await createTestSystem({ egressAllow: ['127.0.0.1'], bodyLimitBytes: 64 * 1024, retryBaseMs: 5 });
     h = sys.auth((await sys.register()).token);
     other = sys.auth((await sys.register()).token);
-    const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Customers to CRM', definition: customersToCrm(sink.url) } });
+    const created = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/flows',
+      headers: h,
+      payload: { name: 'Customers to CRM', definition: customersToCrm(sink.url) },
+    });
     flowId = created.json().data.id;
     deployedId = created.json().data.draft_version_id;
     await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${deployedId}/deploy`, headers: h, payload: { enable: true } });
@@ -32,14 +37,22 @@ describe('the start API', () => {
   });
 
   const start = (url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-    sys.app.inject({ method: 'POST', url, headers: { ...h, ...headers }, ...(payload === undefined ? {} : typeof payload === 'string' ? { payload } : { payload: payload as object }) });
+    sys.app.inject({
+      method: 'POST',
+      url,
+      headers: { ...h, ...headers },
+      ...(payload === undefined ? {} : typeof payload === 'string' ? { payload } : { payload: payload as object }),
+    });
 
   it('accepts the stringified payload, answers "Flow initialised." and delivers the mapped records', async () => {
     const before = sink.deliveries.length;
     const res = await start(`/api/v1/flows/${flowId}/start`, JSON.parse(fixture('customers-10.payload.json')));
     expect(res.statusCode).toBe(200);
     const body = res.json();
-    expect(body).toMatchObject({ message: 'Flow initialised.', data: { flow_id: flowId, flow_version_id: deployedId, status: 'queued', trigger: 'api' } });
+    expect(body).toMatchObject({
+      message: 'Flow initialised.',
+      data: { flow_id: flowId, flow_version_id: deployedId, status: 'queued', trigger: 'api' },
+    });
     expect(body.flow_run_id).toBe(body.data.id);
     const run = await waitForRun(sys.app, h, body.flow_run_id);
     expect(run.status).toBe('success');
@@ -52,10 +65,15 @@ describe('the start API', () => {
     const res = await start(`/api/v1/flows/${flowId}/start`, JSON.parse(fixture('customers-10.payload.json')));
     const runId = res.json().flow_run_id;
     await waitForRun(sys.app, h, runId);
-    const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${runId}/flow-run-logs`, headers: h })).json().data as Array<Record<string, unknown>>;
+    const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${runId}/flow-run-logs`, headers: h })).json()
+      .data as Array<Record<string, unknown>>;
     expect(logs.map((l) => l.step_id)).toEqual(expect.arrayContaining(['trigger', 'map', 'send']));
     const mapLog = logs.find((l) => l.step_id === 'map' && (l.payload_ids_out as string[]).length === 1)!;
-    const mapped = await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${(mapLog.payload_ids_out as string[])[0]}/download`, headers: h });
+    const mapped = await sys.app.inject({
+      method: 'GET',
+      url: `/api/v1/payloads/${(mapLog.payload_ids_out as string[])[0]}/download`,
+      headers: h,
+    });
     expect(JSON.parse(mapped.body)).toEqual(JSON.parse(fixture('customers-10.mapped.json')));
     const run = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${runId}`, headers: h })).json().data;
     const input = await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${run.input_payload_id}/download`, headers: h });
@@ -72,7 +90,12 @@ describe('the start API', () => {
   });
 
   it('records trigger manual on the manual endpoint and runs a disabled flow there', async () => {
-    const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Disabled', definition: customersToCrm(sink.url) } });
+    const created = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/flows',
+      headers: h,
+      payload: { name: 'Disabled', definition: customersToCrm(sink.url) },
+    });
     const f = created.json().data;
     await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${f.draft_version_id}/deploy`, headers: h });
     const refused = await start(`/api/v1/flows/${f.id}/start`, { payload: '[]' });
@@ -114,7 +137,12 @@ describe('the start API', () => {
   it('detects XML, CSV and text inside the payload string when the flow does not fix a format', async () => {
     const def = customersToCrm(sink.url);
     delete def.format;
-    const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Any format', definition: def } });
+    const created = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/flows',
+      headers: h,
+      payload: { name: 'Any format', definition: def },
+    });
     const anyFormat = created.json().data;
     const cases: Array<[string, string]> = [
       [fixture('orders.xml'), 'xml'],
@@ -166,7 +194,9 @@ describe('the start API', () => {
   });
 
   it('keeps __proto__ keys as plain data', async () => {
-    const res = await start(`/api/v1/flows/${flowId}/start/raw/${draftId}`, '{"__proto__": {"polluted": true}, "a": 1}', { 'content-type': 'application/json' });
+    const res = await start(`/api/v1/flows/${flowId}/start/raw/${draftId}`, '{"__proto__": {"polluted": true}, "a": 1}', {
+      'content-type': 'application/json',
+    });
     expect(res.statusCode).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
@@ -183,7 +213,9 @@ describe('the start API', () => {
     const second = await start(`/api/v1/flows/${flowId}/start`, { payload: '[]' }, key);
     expect(second.statusCode).toBe(200);
     expect(second.json()).toEqual(first.json());
-    const runs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?filter[flow_id]=${flowId}&per_page=100`, headers: h })).json();
+    const runs = (
+      await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs?filter[flow_id]=${flowId}&per_page=100`, headers: h })
+    ).json();
     expect(runs.data.filter((r: { id: string }) => r.id === first.json().flow_run_id)).toHaveLength(1);
     const mismatch = await start(`/api/v1/flows/${flowId}/start`, { payload: '[{"id":2}]' }, key);
     expect(mismatch.statusCode).toBe(422);
@@ -204,7 +236,12 @@ describe('the start API', () => {
     const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Second' } });
     const otherVersion = created.json().data.draft_version_id;
     expect((await start(`/api/v1/flows/${flowId}/start/${otherVersion}`, {})).statusCode).toBe(404);
-    const foreign = await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flowId}/start`, headers: other, payload: { payload: '[]' } });
+    const foreign = await sys.app.inject({
+      method: 'POST',
+      url: `/api/v1/flows/${flowId}/start`,
+      headers: other,
+      payload: { payload: '[]' },
+    });
     expect(foreign.statusCode).toBe(404);
   });
 

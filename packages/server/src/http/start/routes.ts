@@ -59,10 +59,12 @@ export async function startRoutes(app: FastifyInstance, _config: Config, { store
     if (!flow) throw notFound('Flow');
     let versionId = params.versionId;
     if (versionId === undefined) {
-      if (!flow.deployedVersionId) throw new AppError('NO_DEPLOYED_VERSION', `Flow "${flow.name}" has no deployed version; deploy one or name a version in the URL.`);
+      if (!flow.deployedVersionId)
+        throw new AppError('NO_DEPLOYED_VERSION', `Flow "${flow.name}" has no deployed version; deploy one or name a version in the URL.`);
       versionId = flow.deployedVersionId;
     }
-    if (trigger === 'api' && !flow.enabled) throw new AppError('FLOW_DISABLED', `Flow "${flow.name}" is disabled; enable it, or use the manual endpoint.`);
+    if (trigger === 'api' && !flow.enabled)
+      throw new AppError('FLOW_DISABLED', `Flow "${flow.name}" is disabled; enable it, or use the manual endpoint.`);
     const version = await store.getVersion(companyId, versionId);
     if (!version || version.flowId !== flow.id) throw notFound('Flow version');
 
@@ -89,9 +91,11 @@ export async function startRoutes(app: FastifyInstance, _config: Config, { store
   }
 
   function notify(run: Run): void {
-    queue.enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt }).catch((err) => {
-      app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
-    });
+    queue
+      .enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt })
+      .catch((err) => {
+        app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
+      });
   }
 }
 
@@ -122,21 +126,31 @@ function refuseDangerousXml(bytes: Buffer): void {
   }
 }
 
-function standardBody(request: FastifyRequest, trigger: RunTrigger): { body: { bytes: Buffer; format?: PayloadFormat }; variables?: Record<string, string> } {
+function standardBody(
+  request: FastifyRequest,
+  trigger: RunTrigger,
+): { body: { bytes: Buffer; format?: PayloadFormat }; variables?: Record<string, string> } {
   const ct = contentType(request);
   if (ct !== undefined && ct !== 'application/json') {
-    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `The standard start endpoint takes application/json with a "payload" string; for ${ct} use the /raw endpoint.`);
+    throw new AppError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `The standard start endpoint takes application/json with a "payload" string; for ${ct} use the /raw endpoint.`,
+    );
   }
   const value = request.body;
   if (value === undefined || value === null) return { body: { bytes: Buffer.alloc(0) } };
   if (typeof value !== 'object' || Array.isArray(value)) {
-    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { body: ['must be an object with a "payload" string; send other JSON to the /raw endpoint'] } });
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
+      details: { body: ['must be an object with a "payload" string; send other JSON to the /raw endpoint'] },
+    });
   }
   const obj = value as Record<string, unknown>;
   const details: Record<string, string[]> = {};
   const allowed = trigger === 'manual' ? ['payload', 'variables'] : ['payload'];
-  for (const key of Object.keys(obj)) if (!allowed.includes(key)) details[key] = [`unknown field "${key}"; the payload goes under "payload" as a string`];
-  if ('payload' in obj && typeof obj.payload !== 'string') details.payload = ['must be a string (stringify JSON, or send XML, CSV or text as a string)'];
+  for (const key of Object.keys(obj))
+    if (!allowed.includes(key)) details[key] = [`unknown field "${key}"; the payload goes under "payload" as a string`];
+  if ('payload' in obj && typeof obj.payload !== 'string')
+    details.payload = ['must be a string (stringify JSON, or send XML, CSV or text as a string)'];
   const variables = readVariables(obj.variables, details);
   if (Object.keys(details).length > 0) throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details });
   return { body: { bytes: Buffer.from((obj.payload as string | undefined) ?? '', 'utf8') }, variables };
@@ -162,7 +176,8 @@ function rawBody(request: FastifyRequest): { body: { bytes: Buffer; format?: Pay
   if (ct === undefined || value === undefined) return { body: { bytes: Buffer.alloc(0) } };
   if (ct === 'application/json') return { body: { bytes: Buffer.from(JSON.stringify(value), 'utf8'), format: 'json' } };
   const format = RAW_FORMATS[ct];
-  if (!format || !Buffer.isBuffer(value)) throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${ct} is not supported; send JSON, XML, CSV or plain text.`);
+  if (!format || !Buffer.isBuffer(value))
+    throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${ct} is not supported; send JSON, XML, CSV or plain text.`);
   return { body: { bytes: value, format } };
 }
 
@@ -183,7 +198,9 @@ function readMeta(request: FastifyRequest): Record<string, string> {
     meta[key] = v;
   }
   if (size > META_LIMIT_BYTES) {
-    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { meta: [`X-Weft-Meta-* headers may hold at most ${META_LIMIT_BYTES} bytes in total`] } });
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
+      details: { meta: [`X-Weft-Meta-* headers may hold at most ${META_LIMIT_BYTES} bytes in total`] },
+    });
   }
   return meta;
 }
@@ -193,7 +210,9 @@ function readIdempotencyKey(request: FastifyRequest): string | undefined {
   if (value === undefined) return undefined;
   const key = Array.isArray(value) ? value[0] : value;
   if (!key || key.length > 255) {
-    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', { details: { 'Idempotency-Key': ['must be 1 to 255 characters'] } });
+    throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
+      details: { 'Idempotency-Key': ['must be 1 to 255 characters'] },
+    });
   }
   return key;
 }

@@ -24,12 +24,16 @@ function deployBody(body: unknown): { enable?: boolean } {
 const VersionId = Type.Object({ versionId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export async function versionRoutes(app: FastifyInstance, _config: Config, { store }: AppDeps): Promise<void> {
-  app.get('/api/v1/flow-versions/:versionId', { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Get a version with its definition', params: VersionId } }, async (request) => {
-    const { versionId } = request.params as { versionId: string };
-    const version = await store.getVersion(request.auth.companyId, versionId);
-    if (!version) throw notFound('Flow version');
-    return { data: versionJson(version, true) };
-  });
+  app.get(
+    '/api/v1/flow-versions/:versionId',
+    { config: { access: 'read' }, schema: { tags: ['flows'], summary: 'Get a version with its definition', params: VersionId } },
+    async (request) => {
+      const { versionId } = request.params as { versionId: string };
+      const version = await store.getVersion(request.auth.companyId, versionId);
+      if (!version) throw notFound('Flow version');
+      return { data: versionJson(version, true) };
+    },
+  );
 
   app.put(
     '/api/v1/flow-versions/:versionId',
@@ -78,7 +82,10 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
 
   app.post(
     '/api/v1/flow-versions/:versionId/copy-to-draft',
-    { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Replace the draft with a copy of this version', params: VersionId } },
+    {
+      config: { access: 'write' },
+      schema: { tags: ['flows'], summary: 'Replace the draft with a copy of this version', params: VersionId },
+    },
     async (request) => {
       const { versionId } = request.params as { versionId: string };
       const draft = await store.copyToDraft(request.auth.companyId, versionId);
