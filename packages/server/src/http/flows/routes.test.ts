@@ -201,6 +201,25 @@ describe('flows and versions API', () => {
     expect(list.json().data.map((f: { id: string }) => f.id)).not.toContain(flow.id);
   });
 
+  it('lets read_only and user roles read flows but not change them, and API keys act as managers', async () => {
+    const admin = (await sys.register()).token;
+    const adminH = sys.auth(admin);
+    const created = await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: adminH, payload: { name: 'Roles' } });
+    const flow = created.json().data;
+    for (const role of ['read_only', 'user'] as const) {
+      const reader = sys.auth((await sys.addUser(admin, role)).token);
+      expect((await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}`, headers: reader })).statusCode).toBe(200);
+      const write = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: reader, payload: { name: 'x' } });
+      expect(write.statusCode, role).toBe(403);
+      expect(write.json().error.code).toBe('FORBIDDEN');
+      const start = await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flow.id}/manual/${flow.draft_version_id}`, headers: reader, payload: {} });
+      expect(start.statusCode, role).toBe(403);
+    }
+    const key = await sys.apiKey(admin);
+    const byKey = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: { authorization: key }, payload: { name: 'By key' } });
+    expect(byKey.statusCode).toBe(200);
+  });
+
   it('requires credentials on every flow route', async () => {
     const res = await sys.app.inject({ method: 'GET', url: '/api/v1/flows' });
     expect(res.statusCode).toBe(401);
