@@ -79,6 +79,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       security: [{ bearer: [] }],
     },
   });
+  // The reference UI's own routes (pages and assets) are public, as the document is.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), access: false };
+  });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await registerRoutes(app, config, deps);
