@@ -7,7 +7,7 @@ describe('parseJsonBody', () => {
     expect(parseJsonBody('')).toBeUndefined();
   });
 
-  it('refuses invalid JSON with the parser's account of where it broke', () => {
+  it("refuses invalid JSON with the parser's account of where it broke", () => {
     expect(() => parseJsonBody('{"a": }')).toThrow(/not valid JSON: Unexpected token/);
   });
 
