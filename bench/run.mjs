@@ -4,7 +4,7 @@
 // (one ~8 MiB payload), checks every delivery at a sink, prints one table and writes
 // bench/results/<timestamp>.json. Exits non-zero only when correctness fails, never on speed.
 //
-//   node bench/run.mjs [--duration S] [--quick] [--keep-data] [--cpu-prof] [--engine]
+//   node bench/run.mjs [--duration S] [--quick] [--keep-data] [--cpu-prof] [--engine] [--set WEFT_X=value …]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,8 @@ const { values: args } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     engine: { type: 'boolean', default: false },
+    // Extra WEFT_* settings for the server (e.g. --set WEFT_WORKER_CONCURRENCY=64), for experiments.
+    set: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -50,6 +52,15 @@ const DURATION_S = args.duration !== undefined ? Number(args.duration) : QUICK ?
 if (!Number.isFinite(DURATION_S) || DURATION_S <= 0 || DURATION_S > 60) {
   console.error('bench: --duration must be a number of seconds in (0, 60]');
   process.exit(2);
+}
+const extraEnv = {};
+for (const pair of args.set) {
+  const eq = pair.indexOf('=');
+  if (eq <= 0 || !pair.startsWith('WEFT_')) {
+    console.error(`bench: --set takes WEFT_NAME=value, got "${pair}"`);
+    process.exit(2);
+  }
+  extraEnv[pair.slice(0, eq)] = pair.slice(eq + 1);
 }
 const W1_CONCURRENCY = [10, 50];
 const W2_RECORDS = QUICK ? 4_000 : 40_000;
@@ -93,7 +104,7 @@ const results = {
   commit: gitCommit(),
   node: process.version,
   cpus: os.cpus().length,
-  options: { duration_s: DURATION_S, quick: QUICK, w1_concurrency: W1_CONCURRENCY, w2_records: W2_RECORDS },
+  options: { duration_s: DURATION_S, quick: QUICK, w1_concurrency: W1_CONCURRENCY, w2_records: W2_RECORDS, server_env: extraEnv },
   idle: null,
   phases: [],
   w2: null,
@@ -149,6 +160,7 @@ async function main() {
         // W2's 8 MiB payload travels as a JSON string inside {"payload": …}; escaping makes the
         // body ~9 MiB, above the 8 MiB default.
         WEFT_BODY_LIMIT_BYTES: String(16 * MB),
+        ...extraEnv,
       },
     });
     const tSpawn = performance.now();
@@ -413,6 +425,9 @@ async function w1Phase({ name, base, path: urlPath, headers, body, connections, 
     duplicate_deliveries: sink.stats.duplicates - dupBefore,
     reject_samples: rejectSamples,
   };
+  // Load and drain together, so the figure covers the whole of every delivered run.
+  phase.server_cpu_ms_per_run =
+    phase.server_cpu_s !== undefined && deliveredCount > 0 ? (1000 * phase.server_cpu_s) / deliveredCount : undefined;
   phase.delivered_all = phase.delivered === phase.accepted;
   phase.correct =
     phase.delivered_all &&
@@ -603,6 +618,7 @@ function report() {
       'a→d p99 ms',
       'peak RSS MB',
       'srv CPU %',
+      'srv CPU ms/run',
       'bench CPU %',
       'accepted',
       'delivered',
@@ -623,6 +639,7 @@ function report() {
       fmt(p.accept_to_delivery_ms.p99),
       fmt(p.peak_rss_mb),
       fmt(p.server_cpu_pct_load, 0),
+      fmt(p.server_cpu_ms_per_run, 2),
       fmt(p.bench_cpu_pct_load, 0),
       String(p.accepted),
       String(p.delivered),

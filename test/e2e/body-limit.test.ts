@@ -53,12 +53,12 @@ describe('the body limit on a real socket', () => {
 
   it('answers 413 at once for a Content-Length over the limit, without waiting for the body', async () => {
     const declared = 100 * 1024 * 1024;
-    const res = await send(`POST /api/v1/flows/x/start HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`, 0);
+    const res = await send(`POST /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`, 0);
     expect(res.status).toBe(413);
   });
 
   it('answers 413 for a chunked body that grows past the limit, long before it ends', async () => {
-    const head = 'POST /api/v1/flows/x/start/raw HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n';
+    const head = 'POST /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n';
     const res = await send(head, 50 * 1024 * 1024, true);
     expect(res.status).toBe(413);
     expect(res.sentBytes).toBeLessThan(50 * 1024 * 1024);

@@ -3,9 +3,15 @@ import { fileURLToPath } from 'node:url';
 
 export const WEFT_BIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
-/** Runs the real `weft` binary (built by `npm test` before the suite) as a user would. */
-export function startWeft(env: Record<string, string>): { child: ChildProcess; ready: Promise<void>; output: () => string } {
-  const child = spawn(process.execPath, [WEFT_BIN, 'start'], {
+/**
+ * Runs the real `weft` binary (built by `npm test` before the suite) as a user would: `weft start`
+ * unless other arguments are given (`['api']`, `['worker', '--concurrency', '4']`).
+ */
+export function startWeft(
+  env: Record<string, string>,
+  args: string[] = ['start'],
+): { child: ChildProcess; ready: Promise<void>; output: () => string } {
+  const child = spawn(process.execPath, [WEFT_BIN, ...args], {
     env: { ...process.env, WEFT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -14,7 +20,7 @@ export function startWeft(env: Record<string, string>): { child: ChildProcess; r
   child.stderr!.on('data', (d) => (out += d));
   const ready = new Promise<void>((resolve, reject) => {
     const check = () => {
-      if (out.includes('listening on')) resolve();
+      if (out.includes('listening on') || out.includes('worker started')) resolve();
     };
     child.stdout!.on('data', check);
     child.once('exit', (code) => reject(new Error(`weft exited with ${code}: ${out}`)));
@@ -43,4 +49,96 @@ export async function freePort(): Promise<number> {
       s.close(() => resolve(port));
     });
   });
+}
+
+export interface Delivery {
+  step: string;
+  run: string;
+  arrivedAt: number;
+  answeredAt: number | null;
+}
+
+/**
+ * An HTTP target on 127.0.0.1 that records every delivery by its Idempotency-Key, and whether the
+ * caller was still connected when the answer went out. Answers are slow and uneven so a kill finds
+ * runs at different steps.
+ */
+export async function startDeliverySink(): Promise<{ port: number; deliveries: Map<string, Delivery[]>; close(): void }> {
+  const { createServer } = await import('node:http');
+  const deliveries = new Map<string, Delivery[]>();
+  const sink = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    const key = String(req.headers['idempotency-key']);
+    const record: Delivery = { step: url.searchParams.get('step') ?? '', run: url.searchParams.get('run') ?? '', arrivedAt: Date.now(), answeredAt: null };
+    const list = deliveries.get(key) ?? [];
+    list.push(record);
+    deliveries.set(key, list);
+    req.resume();
+    setTimeout(
+      () => {
+        if (!res.destroyed && !req.socket.destroyed) {
+          res.end('{"ok":true}', () => {
+            record.answeredAt = Date.now();
+          });
+        }
+      },
+      40 + Math.random() * 120,
+    );
+  });
+  await new Promise<void>((r) => sink.listen(0, '127.0.0.1', r));
+  return { port: (sink.address() as { port: number }).port, deliveries, close: () => sink.close() };
+}
+
+/** A JSON client for the API at base, with the bearer token once set. */
+export function apiClient(base: string) {
+  let token: string | undefined;
+  const call = async (method: string, url: string, body?: unknown) => {
+    const res = await fetch(base + url, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> };
+  };
+  return {
+    call,
+    /** Registers a company and logs its administrator in. */
+    async signUp(email: string) {
+      await call('POST', '/api/v1/register', { company: `Co ${email}`, name: 'Ops', email, password: 'correct horse battery' });
+      token = (await call('POST', '/api/v1/login', { email, password: 'correct horse battery' })).body.token as string;
+    },
+    /** Creates, deploys and enables a flow of connector steps that each POST to the sink. */
+    async deployDeliveryFlow(sinkPort: number, stepIds: string[]): Promise<string> {
+      const step = (id: string) => ({
+        id,
+        shape: 'connector',
+        config: {
+          request: { method: 'POST', url: `http://127.0.0.1:${sinkPort}/deliver?step=${id}&run=[[run.id]]` },
+          retries: 2,
+          timeout_seconds: 5,
+        },
+      });
+      const ids = ['trigger', ...stepIds];
+      const definition = {
+        steps: [{ id: 'trigger', shape: 'trigger', config: {} }, ...stepIds.map(step)],
+        edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
+      };
+      const flow = (await call('POST', '/api/v1/flows', { name: 'Deliveries', definition })).body.data;
+      await call('POST', `/api/v1/flow-versions/${flow.draft_version_id}/deploy`, { enable: true });
+      return flow.id as string;
+    },
+    /** Polls until every run succeeded; fails at once on a failed run. */
+    async waitForSuccess(runIds: string[], timeoutMs: number): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const runs = await Promise.all(runIds.map((id) => call('GET', `/api/v1/flow-runs/${id}`)));
+        const statuses = runs.map((r) => r.body.data.status as string);
+        if (statuses.every((s) => s === 'success')) return;
+        const failed = statuses.filter((s) => s === 'failure');
+        if (failed.length > 0) throw new Error(`${failed.length} runs failed`);
+        if (Date.now() > deadline) throw new Error(`runs not finished: ${statuses.join(',')}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+  };
 }

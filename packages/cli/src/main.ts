@@ -2,13 +2,15 @@
 import { parseArgs } from 'node:util';
 import { flowImport, flowRun } from './commands/flow.js';
 import { migrate } from './commands/migrate.js';
-import { start } from './commands/start.js';
+import { api, start, worker } from './commands/start.js';
 import { userAdd } from './commands/user.js';
 
 const USAGE = `weft: an integration platform
 
 Usage:
   weft start                         API + worker + dashboard on the embedded default (SQLite under ./data)
+  weft api                           API + dashboard only (distributed mode: WEFT_DATABASE_URL, WEFT_REDIS_URL)
+  weft worker [--concurrency N]      a worker only, no HTTP listener (distributed mode)
   weft migrate                       apply database migrations and exit
   weft user add --email E --password P [--name N] [--company C | --company-id ID] [--role R]
                                      create a company with its administrator, or add a user to a company
@@ -24,6 +26,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'start':
       return start();
+    case 'api':
+      return api();
+    case 'worker':
+      return worker(parse(sub === undefined ? [] : [sub, ...rest], { concurrency: 's' }).values);
     case 'migrate':
       return migrate();
     case 'user':

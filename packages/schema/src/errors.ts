@@ -52,6 +52,12 @@ export const ERROR_CODES = {
   TEMPLATE_ERROR: { status: 422, kind: 'user', fix: 'Check the [[...]] references in the setting; the named value does not exist.' },
   MAP_ERROR: { status: 422, kind: 'user', fix: 'Check the mapping rule and its transforms against the payload.' },
   PAYLOAD_FORMAT_ERROR: { status: 422, kind: 'user', fix: 'The payload could not be parsed in its format; check the data sent.' },
+  PAYLOAD_STRUCTURE_ERROR: {
+    status: 422,
+    kind: 'user',
+    fix: 'The step needs structured data (JSON, XML or CSV) with a list or object at its path; check the path against the payload.',
+  },
+  ASSERTION_FAILED: { status: 422, kind: 'user', fix: 'The payload differs from the expected document; see the differences listed.' },
   XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
   INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

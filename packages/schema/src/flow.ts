@@ -3,7 +3,21 @@
 export const PAYLOAD_FORMATS = ['json', 'xml', 'csv', 'text'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
-export const SHAPES = ['trigger', 'map', 'connector', 'manual_payload'] as const;
+export const SHAPES = [
+  'trigger',
+  'map',
+  'connector',
+  'manual_payload',
+  'filter',
+  'route',
+  'branch',
+  'flow_control',
+  'split',
+  'set_variables',
+  'assert',
+  'notify',
+  'try_catch',
+] as const;
 export type ShapeName = (typeof SHAPES)[number];
 
 export interface StepDefinition {

@@ -17,9 +17,19 @@ export interface AppDeps {
   auth: FullAuthService;
   /** Live run events for server-sent events; the worker publishes, the API subscribes. */
   events: import('./worker/run-events.js').RunEvents;
+  metrics?: import('./observability/metrics.js').Metrics;
+}
+
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access | false | undefined;
 }
 
 declare module 'fastify' {
+  interface FastifyInstance {
+    weftRoutes: RouteEntry[];
+  }
   interface FastifyRequest {
     auth: AuthContext;
   }
@@ -59,7 +69,27 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addContentTypeParser(RAW_CONTENT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.decorateRequest('auth', null as unknown as AuthContext);
-  app.addHook('preHandler', async (request) => {
+  // The route table with each route's access, for the roles-and-tenancy matrix test.
+  const routeTable: RouteEntry[] = [];
+  app.decorate('weftRoutes', routeTable);
+  app.addHook('onRoute', (route) => {
+    // The reference UI's own routes (pages and assets) are public, as the document is.
+    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), access: false };
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    for (const method of methods) {
+      if (method === 'HEAD') continue;
+      routeTable.push({ method, url: route.url, access: (route.config as { access?: Access | false } | undefined)?.access });
+    }
+  });
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.addHook('onResponse', async (request, reply) => {
+      metrics.observeHttp(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
+    });
+  }
+  // Credentials are checked as soon as the route is known, before the body is read or validated,
+  // so an unauthenticated caller cannot make the server parse anything.
+  app.addHook('onRequest', async (request) => {
     const access = request.routeOptions.config.access;
     if (access === false) return;
     if (access === undefined) {
@@ -79,15 +109,10 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       security: [{ bearer: [] }],
     },
   });
-  // The reference UI's own routes (pages and assets) are public, as the document is.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/api/docs')) route.config = { ...(route.config ?? {}), access: false };
-  });
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   await registerRoutes(app, config, deps);
 
   app.get('/api/v1/openapi.json', { config: { access: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/healthz', { config: { access: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
   return app;
 }

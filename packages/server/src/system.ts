@@ -5,8 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createAuthService } from './auth/service.js';
 import type { Config } from './config/index.js';
+import { createMetrics } from './observability/metrics.js';
+import { BullMqQueue } from './queue/bullmq/bullmq-queue.js';
 import { LocalQueue } from './queue/local/local-queue.js';
-import { createSqliteStore } from './store/index.js';
+import type { Queue } from './queue/types.js';
+import { createPostgresStore, createSqliteStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import { RunEvents } from './worker/run-events.js';
 import { createWorker, type Worker } from './worker/worker.js';
@@ -23,9 +26,25 @@ export interface SystemOptions {
   worker?: boolean;
 }
 
-/** Opens the configured store (SQLite under the data dir; PostgreSQL comes with the distributed mode). */
+/** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir. */
 export function openStore(config: Config): Store {
+  if (config.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    return createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, poolSize: config.databasePoolSize });
+  }
   return createSqliteStore({ file: path.join(config.dataDir, 'weft.db'), payloadDir: path.join(config.dataDir, 'payloads') });
+}
+
+/** Opens the configured queue: BullMQ on Redis when WEFT_REDIS_URL is set, else the in-process queue. */
+export function openQueue(config: Config): Queue {
+  if (config.redisUrl === undefined) return new LocalQueue();
+  return new BullMqQueue({
+    url: config.redisUrl,
+    prefix: config.redisPrefix,
+    companyConcurrency: config.companyConcurrency,
+    // A dead worker's job comes back about when its run's lease runs out.
+    lockMs: config.leaseMs,
+    log: (msg, extra) => console.warn(`weft: ${msg}`, extra?.err ?? ''),
+  });
 }
 
 /** Builds the embedded system: SQLite store, in-process queue, worker and HTTP app, wired together. */
@@ -33,7 +52,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore(config);
   await store.migrate();
-  const queue = new LocalQueue();
+  const queue = openQueue(config);
   const events = new RunEvents();
   const auth = await createAuthService(store, config);
   const http = createHttpClient({ allow: config.egressAllow });
@@ -55,7 +74,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       }),
   };
   const worker = options.worker === false ? undefined : createWorker({ store, queue, events, services, shapes: shapeRegistry(), config });
-  const app = await buildApp(config, { store, queue, auth, events });
+  const metrics = createMetrics({ events, queue });
+  const app = await buildApp(config, { store, queue, auth, events, metrics });
   await worker?.start();
   let closed = false;
   return {

@@ -1,4 +1,12 @@
-import { AppError, type EdgeDefinition, type FlowDefinition, isAppError, type StepDefinition } from '@weft/schema';
+import {
+  AppError,
+  type EdgeDefinition,
+  type FlowDefinition,
+  isAppError,
+  LABELLED_EDGE_SHAPES,
+  type StepDefinition,
+  type TryCatchOnError,
+} from '@weft/schema';
 import type { Payload } from '../payload.js';
 import type { EngineServices } from '../services.js';
 import type { RunInfo, Shape, ShapeResult, StepLog } from '../shape.js';
@@ -37,13 +45,31 @@ interface WorkItem {
   /** Either payloads in memory or the ids of stored ones (after a resume). */
   input: Payload[] | string[];
   variables: Record<string, string>;
+  /** Set on items after a try_catch step's `try` edge: a failure there goes down `catch`. */
+  tryScope?: TryScope;
 }
+
+interface TryScope {
+  step: StepDefinition;
+  onError: TryCatchOnError;
+}
+
+/** The output label under which a failed step inside a try scope journals its catch bucket. */
+const CATCH_LABEL = 'catch';
+/** Joins a failed item's key and a catch step's id; `!` cannot occur in step ids, so keys stay unique. */
+const CATCH_KEY_SEPARATOR = '!catch>';
+/** Meta values longer than this are cut, so an error message cannot blow the meta limit. */
+const ERROR_META_MAX_CHARS = 1000;
 
 /**
  * Runs one version's graph for one run. Steps execute depth-first: a step's output bucket goes
  * down each outgoing edge in definition order before siblings run. Every completed step is
  * journalled before its successors start, under a key that is the path of step ids from the
  * trigger, so a resumed run replays the journal and executes only what had not completed.
+ *
+ * Inside the `try` path of a try_catch step a failed step does not end the run: it is journalled
+ * as a failure together with its input bucket marked with the error, and that bucket goes down the
+ * `catch` path (under its own item key), also when a resumed run replays the failure.
  */
 export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
   const { definition, journal } = input;
@@ -54,6 +80,7 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     list.push(edge);
     outgoing.set(edge.from, list);
   }
+  orderLabelledEdges(outgoing, steps);
   const trigger = definition.steps.find((s) => s.shape === 'trigger');
   if (!trigger) return { status: 'failure', error: 'The flow has no trigger step.', stepsExecuted: 0 };
 
@@ -62,13 +89,23 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
 
   const stack: WorkItem[] = [{ key: trigger.id, step: trigger, input: [input.input], variables: input.variables }];
   let executed = 0;
+  /** The first failure a try_catch caught, which decides how the run ends. */
+  let caught: { error: string; onError: TryCatchOnError } | undefined;
+  /** With `on_error: fail`, the stack depth at which the catch path has run and the run ends. */
+  let failAtDepth: number | undefined;
 
   while (stack.length > 0) {
+    if (failAtDepth !== undefined && stack.length <= failAtDepth) break;
     const item = stack.pop()!;
     let entry = done.get(item.key);
     let outputs: Record<string, Payload[] | string[]>;
+    let failure: string | undefined;
     if (entry) {
-      if (entry.status === 'failure') return { status: 'failure', error: `Step "${item.step.id}" failed.`, stepsExecuted: executed };
+      if (entry.status === 'failure') {
+        if (!item.tryScope) return { status: 'failure', error: `Step "${item.step.id}" failed.`, stepsExecuted: executed };
+        // A failure inside a try scope was caught before the interruption: its catch bucket is journalled with it.
+        failure = `Step "${item.step.id}" failed.`;
+      }
       outputs = entry.outputs;
     } else {
       if (input.signal?.aborted) return { status: 'interrupted', stepsExecuted: executed };
@@ -79,9 +116,28 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       const result = await runStep(input, item);
       if (result === 'interrupted') return { status: 'interrupted', stepsExecuted: executed };
       executed++;
-      if (result.status === 'failure') return { status: 'failure', error: result.error, stepsExecuted: executed };
-      entry = result.entry;
-      outputs = result.outputs;
+      if (result.status === 'failure') {
+        if (!item.tryScope) return { status: 'failure', error: result.error, stepsExecuted: executed };
+        failure = result.error;
+        entry = { itemKey: item.key, stepId: item.step.id, status: 'failure', outputs: {}, variables: item.variables, attempts: 0 };
+        outputs = { [CATCH_LABEL]: result.caught };
+      } else {
+        entry = result.entry;
+        outputs = result.outputs;
+      }
+    }
+    if (failure !== undefined && item.tryScope) {
+      const { step: tryStep, onError } = item.tryScope;
+      caught ??= { error: failure, onError };
+      if (onError === 'fail' && failAtDepth === undefined) failAtDepth = stack.length;
+      const catchEdges = (outgoing.get(tryStep.id) ?? []).filter((e) => e.label === CATCH_LABEL);
+      const bucket = outputs[CATCH_LABEL] ?? [];
+      for (let i = catchEdges.length - 1; i >= 0; i--) {
+        const next = steps.get(catchEdges[i]!.to);
+        if (!next || bucket.length === 0) continue;
+        stack.push({ key: `${item.key}${CATCH_KEY_SEPARATOR}${next.id}`, step: next, input: bucket, variables: entry.variables });
+      }
+      continue;
     }
     const edges = outgoing.get(item.step.id) ?? [];
     // Pushed in reverse so the first edge's subtree runs first.
@@ -90,15 +146,59 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       const bucket = outputs[edge.label ?? ''] ?? [];
       const next = steps.get(edge.to);
       if (!next || bucket.length === 0) continue;
-      stack.push({ key: `${item.key}>${next.id}`, step: next, input: bucket, variables: entry.variables });
+      const tryScope = childTryScope(item, edge);
+      stack.push({
+        key: `${item.key}>${next.id}`,
+        step: next,
+        input: bucket,
+        variables: entry.variables,
+        ...(tryScope ? { tryScope } : {}),
+      });
     }
   }
-  return { status: 'success', stepsExecuted: executed };
+  if (caught?.onError === 'fail') {
+    return {
+      status: 'failure',
+      error: `${caught.error} The try_catch step sent its payloads down the catch path.`,
+      stepsExecuted: executed,
+    };
+  }
+  return { status: caught ? 'partial_success' : 'success', stepsExecuted: executed };
+}
+
+/** The try scope of the item an edge leads to: opened by a try_catch's `try` edge, inherited otherwise. */
+function childTryScope(item: WorkItem, edge: EdgeDefinition): TryScope | undefined {
+  if (item.step.shape === 'try_catch') {
+    if (edge.label !== 'try') return undefined;
+    const onError = item.step.config.on_error === 'fail' ? 'fail' : 'partial_success';
+    return { step: item.step, onError };
+  }
+  return item.tryScope;
+}
+
+/**
+ * Edges out of route, branch and try_catch steps are followed in the order their config names
+ * the labels (branches run in the order of `branches`, `try` before `catch`), whatever the order
+ * of the edges array; edges with the same label keep their definition order.
+ */
+function orderLabelledEdges(outgoing: Map<string, EdgeDefinition[]>, steps: ReadonlyMap<string, StepDefinition>): void {
+  for (const [from, edges] of outgoing) {
+    const step = steps.get(from);
+    if (!step || edges.length < 2 || !Object.hasOwn(LABELLED_EDGE_SHAPES, step.shape)) continue;
+    const labels = LABELLED_EDGE_SHAPES[step.shape]?.labels(step.config);
+    if (!labels) continue;
+    const rank = (edge: EdgeDefinition) => {
+      const at = edge.label === undefined ? -1 : labels.indexOf(edge.label);
+      return at < 0 ? labels.length : at;
+    };
+    edges.sort((a, b) => rank(a) - rank(b));
+  }
 }
 
 type StepResult =
   | { status: 'success'; entry: JournalEntry; outputs: Record<string, Payload[]> }
-  | { status: 'failure'; error: string }
+  /** `caught`: the failed step's input bucket marked with the error, when the step is inside a try scope. */
+  | { status: 'failure'; error: string; caught: Payload[] }
   | 'interrupted';
 
 async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult> {
@@ -109,8 +209,9 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
   const idsIn = bucket.map((p) => p.id).filter((id): id is string => id !== undefined);
   if (!shape) {
     const error = `Step "${step.id}" uses unknown shape "${step.shape}".`;
-    await recordFailure(run, item, startedAt, 0, [runLog('error', error, step, { payloadIdsIn: idsIn })]);
-    return { status: 'failure', error };
+    const caught = catchBucket(item, bucket, error);
+    await recordFailure(run, item, startedAt, 0, [runLog('error', error, step, { payloadIdsIn: idsIn })], caught);
+    return { status: 'failure', error, caught };
   }
   const retries = shape.retries?.(step.config) ?? DEFAULT_RETRIES;
   const timeoutMs = shape.timeoutMs?.(step.config) ?? DEFAULT_TIMEOUT_MS;
@@ -188,8 +289,25 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
         }),
       );
       if (last) {
-        await recordFailure(run, item, startedAt, attempt, logs);
-        return { status: 'failure', error: `Step "${step.id}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}` };
+        const caught = catchBucket(item, bucket, message);
+        if (item.tryScope) {
+          logs.push(
+            runLog(
+              'warning',
+              `${bucket.length} payload${bucket.length === 1 ? '' : 's'} of step "${step.id}" go down the catch path of "${item.tryScope.step.id}".`,
+              step,
+              {
+                payloadIdsIn: idsIn,
+              },
+            ),
+          );
+        }
+        await recordFailure(run, item, startedAt, attempt, logs, caught);
+        return {
+          status: 'failure',
+          error: `Step "${step.id}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}`,
+          caught,
+        };
       }
       // Attempt logs are written as they happen so a long backoff still shows progress.
       await run.journal.appendLogs(logs.splice(0));
@@ -203,18 +321,37 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
   }
 }
 
-async function recordFailure(run: ExecuteRunInput, item: WorkItem, startedAt: Date, attempts: number, logs: LogEntry[]): Promise<void> {
+/**
+ * A failure is journalled with its catch bucket, if any, as its outputs: a resumed run then sends
+ * the very same payloads down the catch path, and the last log entry lists their ids.
+ */
+async function recordFailure(
+  run: ExecuteRunInput,
+  item: WorkItem,
+  startedAt: Date,
+  attempts: number,
+  logs: LogEntry[],
+  caught: Payload[] = [],
+): Promise<void> {
   await run.journal.recordStep({
     itemKey: item.key,
     stepId: item.step.id,
     status: 'failure',
-    outputs: {},
+    outputs: item.tryScope ? { [CATCH_LABEL]: caught } : {},
     variables: item.variables,
     attempts,
     startedAt: startedAt.toISOString(),
     finishedAt: run.services.now().toISOString(),
     logs,
+    ...(item.tryScope ? { outputsLogIndex: logs.length - 1 } : {}),
   });
+}
+
+/** The failed step's input with meta `error` and `error_step`, when the step is inside a try scope. */
+function catchBucket(item: WorkItem, bucket: Payload[], error: string): Payload[] {
+  if (!item.tryScope) return [];
+  const message = error.length > ERROR_META_MAX_CHARS ? `${error.slice(0, ERROR_META_MAX_CHARS)}…` : error;
+  return bucket.map((p) => p.withMeta({ ...p.meta, error: message, error_step: item.step.id }));
 }
 
 function resultOutputs(result: ShapeResult): Record<string, Payload[]> {

@@ -1,9 +1,18 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { ShapeName } from '../flow.js';
+import { AssertConfigSchema } from './assert.js';
+import { BranchConfigSchema } from './branch.js';
 import { ConnectorConfigSchema } from './connector.js';
+import { FilterConfigSchema } from './filter.js';
+import { FlowControlConfigSchema } from './flow-control.js';
 import { ManualPayloadConfigSchema } from './manual-payload.js';
 import { MapConfigSchema } from './map.js';
+import { NotifyConfigSchema } from './notify.js';
+import { RouteConfigSchema } from './route.js';
+import { SetVariablesConfigSchema } from './set-variables.js';
+import { SplitConfigSchema } from './split.js';
 import { TriggerConfigSchema } from './trigger.js';
+import { TryCatchConfigSchema } from './try-catch.js';
 
 /**
  * The config schema of every shape built so far. Adding a shape to SHAPES in flow.ts makes this
@@ -14,6 +23,15 @@ export const SHAPE_CONFIG_SCHEMAS: Record<ShapeName, TSchema> = {
   map: MapConfigSchema,
   connector: ConnectorConfigSchema,
   manual_payload: ManualPayloadConfigSchema,
+  filter: FilterConfigSchema,
+  route: RouteConfigSchema,
+  branch: BranchConfigSchema,
+  flow_control: FlowControlConfigSchema,
+  split: SplitConfigSchema,
+  set_variables: SetVariablesConfigSchema,
+  assert: AssertConfigSchema,
+  notify: NotifyConfigSchema,
+  try_catch: TryCatchConfigSchema,
 };
 
 /**

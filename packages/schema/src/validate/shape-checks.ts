@@ -1,5 +1,14 @@
+import { type AssertConfig, assertConfigProblems } from '../shapes/assert.js';
+import { type BranchConfig, branchConfigProblems } from '../shapes/branch.js';
+import type { ConfigProblem } from '../shapes/conditions.js';
 import { checkConnectorUrl } from '../shapes/connector.js';
+import { type FilterConfig, filterConfigProblems } from '../shapes/filter.js';
+import { type FlowControlConfig, flowControlConfigProblems } from '../shapes/flow-control.js';
 import { type MapConfig, mapConfigProblems } from '../shapes/map.js';
+import { type NotifyConfig, notifyConfigProblems } from '../shapes/notify.js';
+import { type RouteConfig, routeConfigProblems } from '../shapes/route.js';
+import { type SetVariablesConfig, setVariablesConfigProblems } from '../shapes/set-variables.js';
+import { type SplitConfig, splitConfigProblems } from '../shapes/split.js';
 import { isTransformName, TRANSFORM_NAMES } from '../shapes/transform-names.js';
 import { childPath, isPlainObject, unknownName } from './field-path.js';
 
@@ -52,7 +61,26 @@ function checkConnector({ config, path, report, hasSchemaProblem }: ShapeCheckCo
   if (problem !== undefined) report(urlPath, problem);
 }
 
+/**
+ * A check over a config that satisfied its schema; the problems' paths are relative to the
+ * config and start with a key (`conditions[0].value`), so a dot joins them to the config's path.
+ */
+function afterSchema<C>(problemsOf: (config: C) => ConfigProblem[]): ShapeCheck {
+  return ({ config, path, report, schemaValid }) => {
+    if (!schemaValid) return;
+    for (const problem of problemsOf(config as C)) report(`${path}.${problem.path}`, problem.message);
+  };
+}
+
 export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
   map: checkMap,
   connector: checkConnector,
+  filter: afterSchema<FilterConfig>(filterConfigProblems),
+  route: afterSchema<RouteConfig>(routeConfigProblems),
+  branch: afterSchema<BranchConfig>(branchConfigProblems),
+  flow_control: afterSchema<FlowControlConfig>(flowControlConfigProblems),
+  split: afterSchema<SplitConfig>(splitConfigProblems),
+  set_variables: afterSchema<SetVariablesConfig>(setVariablesConfigProblems),
+  assert: afterSchema<AssertConfig>(assertConfigProblems),
+  notify: afterSchema<NotifyConfig>(notifyConfigProblems),
 };

@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { FieldErrors } from '../errors.js';
 import type { FlowDefinition } from '../flow.js';
 import { SHAPE_CONFIG_SCHEMAS } from '../shapes/index.js';
+import { variablesSetBy } from '../shapes/set-variables.js';
 import { DefinitionSchema, NAME_MAX_LENGTH, NAME_PATTERN } from './definition-schema.js';
 import { childPath, isPlainObject, Problems, quote, unknownName } from './field-path.js';
 import { checkGraph, type GraphEdge, type GraphStep } from './graph.js';
@@ -39,6 +40,12 @@ export function validateDefinition(definition: unknown, options: ValidateDefinit
   const knownShapes: Readonly<Record<string, TSchema>> = options.knownShapes ?? SHAPE_CONFIG_SCHEMAS;
   const shapeNames = Object.keys(knownShapes).sort();
   const variables = checkVariables(definition.variables, problems);
+  // A variable set by a set_variables step is as good as declared for the templates after it.
+  if (Array.isArray(definition.steps)) {
+    for (const step of definition.steps) {
+      if (isPlainObject(step) && step.shape === 'set_variables') for (const name of variablesSetBy(step.config)) variables.add(name);
+    }
+  }
 
   const steps: GraphStep[] = [];
   const firstWithId = new Map<string, number>();
@@ -84,7 +91,7 @@ export function isValidDefinition(definition: unknown, options?: ValidateDefinit
 }
 
 /** The declared variable names; values that are not strings already have their schema error. */
-function checkVariables(variables: unknown, problems: Problems): ReadonlySet<string> {
+function checkVariables(variables: unknown, problems: Problems): Set<string> {
   if (!isPlainObject(variables)) return new Set();
   for (const name of Object.keys(variables)) {
     if (name.length > NAME_MAX_LENGTH || !NAME.test(name)) {

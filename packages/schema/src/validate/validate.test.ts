@@ -18,15 +18,8 @@ function stepAt(definition: FlowDefinition, index: number) {
   return found;
 }
 
-// Labelled shapes are not built yet; these stand in for their schemas so the edge rules can be tested.
-const withFlowControlShapes = {
-  knownShapes: {
-    ...SHAPE_CONFIG_SCHEMAS,
-    route: Type.Object({ routes: Type.Array(Type.Object({ label: Type.String() })) }),
-    branch: Type.Object({ branches: Type.Array(Type.String()) }),
-    try_catch: Type.Object({}),
-  },
-};
+// The labelled shapes with their real schemas (once stand-ins, from before they were built).
+const withFlowControlShapes = { knownShapes: SHAPE_CONFIG_SCHEMAS };
 
 describe('validateDefinition on the definition as a whole', () => {
   it('accepts the journey flow of spec/flows.md §1', () => {
@@ -184,16 +177,16 @@ describe('validateDefinition on shapes and their configs', () => {
     stepAt(definition, 1).shape = 'manual_paylod';
     expect(validateDefinition(definition)).toEqual({
       'steps[1].shape': [
-        'unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: connector, manual_payload, map, trigger',
+        'unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, set_variables, split, trigger, try_catch',
       ],
     });
   });
 
-  it('refuses a shape not built yet, such as filter', () => {
+  it('refuses a shape not built yet, such as dedupe', () => {
     const definition = chain('a');
-    stepAt(definition, 1).shape = 'filter';
+    stepAt(definition, 1).shape = 'dedupe';
     expect(validateDefinition(definition)['steps[1].shape']).toEqual([
-      'unknown shape "filter"; known shapes: connector, manual_payload, map, trigger',
+      'unknown shape "dedupe"; known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, set_variables, split, trigger, try_catch',
     ]);
   });
 
@@ -559,7 +552,7 @@ describe('validateDefinition on the graph', () => {
         step('guard', 'try_catch'),
         step('r', 'route', { routes: [{ label: 'uk' }, { label: 'eu' }] }),
         step('fallback', 'manual_payload', payload),
-        step('b', 'branch', { branches: ['first', 'second'] }),
+        step('b', 'branch', { branches: [{ label: 'first' }, { label: 'second' }] }),
         step('uk', 'manual_payload', payload),
         step('one', 'manual_payload', payload),
         step('two', 'manual_payload', payload),

@@ -234,6 +234,21 @@ describe('tokens', () => {
     await expectUnauthenticated(auth.authenticate(`Bearer ${token}`));
   });
 
+  it('are refused within a second when revoked by another process, and at once after logout here', async () => {
+    const auth = await service();
+    const { user } = await admin(auth);
+    const { token } = await auth.issueToken(user);
+    const ctx = await auth.authenticate(`Bearer ${token}`);
+    // Revoked in the store directly, as another API process would: the remembered token lasts at most a second.
+    await store.revokeToken(ctx.credentialId);
+    clockMs += 1_000;
+    await expectUnauthenticated(auth.authenticate(`Bearer ${token}`));
+    const second = await auth.issueToken(user);
+    const secondCtx = await auth.authenticate(`Bearer ${second.token}`);
+    await auth.logout(secondCtx);
+    await expectUnauthenticated(auth.authenticate(`Bearer ${second.token}`));
+  });
+
   it('are refused when their id was never recorded', async () => {
     const secret = 's'.repeat(32);
     const auth = await service({ tokenSecret: secret });

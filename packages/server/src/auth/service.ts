@@ -1,7 +1,7 @@
-import { createHash, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import { AppError, ROLES, type Role } from '@weft/schema';
 import { hash as argon2Hash, argon2id, verify as argon2Verify } from 'argon2';
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
 import type { Config } from '../config/index.js';
 import { newId } from '../store/ids.js';
 import type { ApiKey, Store, User } from '../store/types.js';
@@ -22,6 +22,15 @@ const API_KEY_BODY_LENGTH = 43;
 const API_KEY_PATTERN = /^wft_[0-9A-Za-z]{43}$/;
 const API_KEY_DISPLAY_CHARS = 8;
 const API_KEY_TOUCH_INTERVAL_MS = 60_000;
+
+/** Verified tokens remembered per process, so a client's every request does not pay for HMAC and parsing. */
+const TOKEN_CACHE_MAX = 10_000;
+/**
+ * How long a remembered token is trusted without reading its record again. Logout in this process
+ * forgets it at once; a revocation the store learns some other way (another API process, a user
+ * removed with their tokens) takes effect here within this time.
+ */
+const TOKEN_RECHECK_MS = 1_000;
 
 export const LOGIN_WINDOW_MS = 15 * 60_000;
 export const LOGIN_ACCOUNT_LIMIT = 5;
@@ -87,6 +96,7 @@ export async function createAuthService(store: Store, config: Config, options: A
   const dummyHash = await argon2Hash(randomBytes(32).toString('base64url'), ARGON2_OPTIONS);
   const throttle = new LoginThrottle(now);
   const lastTouched = new TouchThrottle(now, API_KEY_TOUCH_INTERVAL_MS);
+  const tokens = new TokenCache();
 
   async function issueToken(user: Pick<User, 'id' | 'companyId' | 'role'>): Promise<IssuedToken> {
     const jti = newId();
@@ -105,24 +115,24 @@ export async function createAuthService(store: Store, config: Config, options: A
   }
 
   async function authenticateToken(token: string): Promise<AuthContext> {
-    let claims: Record<string, unknown>;
-    try {
-      // The algorithm is pinned: `none`, asymmetric algorithms and other HMAC sizes are refused
-      // whatever the token's header says.
-      const result = await jwtVerify(token, key, {
-        algorithms: [TOKEN_ALGORITHM],
-        requiredClaims: ['sub', 'cid', 'role', 'jti', 'exp'],
-        currentDate: new Date(now()),
-      });
-      claims = result.payload;
-    } catch {
+    const at = now();
+    const cached = tokens.get(token);
+    if (cached !== undefined) {
+      if (at >= cached.expiresAtMs) {
+        tokens.delete(token);
+        throw unauthenticated();
+      }
+      if (at - cached.checkedAtMs < TOKEN_RECHECK_MS) return cached.auth;
+    }
+    const auth = cached?.auth ?? verifyToken(token, key, at);
+    if (auth === undefined) throw unauthenticated();
+    const record = await store.getToken(auth.credentialId);
+    if (!record || record.revokedAt !== null || record.userId !== auth.userId || record.companyId !== auth.companyId) {
+      tokens.delete(token);
       throw unauthenticated();
     }
-    const { sub, cid, role, jti } = claims;
-    if (typeof sub !== 'string' || typeof cid !== 'string' || typeof jti !== 'string' || !isRole(role)) throw unauthenticated();
-    const record = await store.getToken(jti);
-    if (!record || record.revokedAt !== null || record.userId !== sub || record.companyId !== cid) throw unauthenticated();
-    return { companyId: cid, role, kind: 'token', userId: sub, credentialId: jti };
+    tokens.remember(token, { auth, expiresAtMs: cached?.expiresAtMs ?? expiryOf(token), checkedAtMs: at });
+    return auth;
   }
 
   async function authenticateApiKey(plain: string): Promise<AuthContext> {
@@ -186,6 +196,8 @@ export async function createAuthService(store: Store, config: Config, options: A
         });
       }
       await store.revokeToken(auth.credentialId);
+      // Forgotten only after the revocation committed, so no request in between can re-remember it as valid.
+      tokens.forgetId(auth.credentialId);
     },
 
     async createApiKey(companyId, name) {
@@ -226,6 +238,92 @@ async function verifyPassword(passwordHash: string, password: string): Promise<b
   } catch {
     // A malformed stored hash is a wrong password, not a 500 that tells the account exists.
     return false;
+  }
+}
+
+const EXPECTED_HEADER_ALG = TOKEN_ALGORITHM;
+
+/**
+ * Verifies a compact HS256 JWS with node:crypto (jose's WebCrypto path costs several times more per
+ * request). The algorithm is pinned: the header must say HS256 and nothing else (no `crit`, so no
+ * unencoded payloads); `none`, asymmetric algorithms and other HMAC sizes are refused whatever the
+ * header says. The signature is compared in constant time before the claims are even parsed.
+ * Returns undefined for every kind of refusal.
+ */
+function verifyToken(token: string, key: KeyObject, nowMs: number): AuthContext | undefined {
+  const firstDot = token.indexOf('.');
+  const secondDot = token.indexOf('.', firstDot + 1);
+  if (firstDot <= 0 || secondDot <= firstDot + 1 || token.indexOf('.', secondDot + 1) !== -1) return undefined;
+  const signature = Buffer.from(token.slice(secondDot + 1), 'base64url');
+  const expected = createHmac('sha256', key).update(token.slice(0, secondDot)).digest();
+  // Only the canonical encoding of the right bytes is accepted (Buffer.from ignores stray characters).
+  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) return undefined;
+  if (token.slice(secondDot + 1) !== expected.toString('base64url')) return undefined;
+  const header = decodeSegment(token.slice(0, firstDot));
+  if (header === undefined || header.alg !== EXPECTED_HEADER_ALG || 'crit' in header) return undefined;
+  const claims = decodeSegment(token.slice(firstDot + 1, secondDot));
+  if (claims === undefined) return undefined;
+  const { sub, cid, role, jti, exp, nbf, iat } = claims;
+  if (typeof sub !== 'string' || typeof cid !== 'string' || typeof jti !== 'string' || !isRole(role)) return undefined;
+  if (typeof exp !== 'number' || !Number.isFinite(exp)) return undefined;
+  const nowSec = Math.floor(nowMs / 1000);
+  // As jose checks them: expired at exp, not valid before nbf, iat a number when present.
+  if (exp <= nowSec) return undefined;
+  if (nbf !== undefined && (typeof nbf !== 'number' || nbf > nowSec)) return undefined;
+  if (iat !== undefined && typeof iat !== 'number') return undefined;
+  // Frozen: the cache hands the same object to every request made with the token.
+  return Object.freeze({ companyId: cid, role, kind: 'token', userId: sub, credentialId: jti } as const);
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token's exp in milliseconds; only called on a token verifyToken accepted. */
+function expiryOf(token: string): number {
+  const claims = decodeSegment(token.slice(token.indexOf('.') + 1, token.lastIndexOf('.')));
+  return (claims?.exp as number) * 1000;
+}
+
+interface CachedToken {
+  auth: AuthContext;
+  expiresAtMs: number;
+  /** When the token's record was last read and found valid. */
+  checkedAtMs: number;
+}
+
+/**
+ * Verified tokens by their exact text (a changed byte is a different key, so it is verified from
+ * scratch). Bounded: past TOKEN_CACHE_MAX the oldest entries go; each entry also ends at the
+ * token's exp and must be re-checked against the store every TOKEN_RECHECK_MS.
+ */
+class TokenCache {
+  readonly #entries = new Map<string, CachedToken>();
+
+  get(token: string): CachedToken | undefined {
+    return this.#entries.get(token);
+  }
+
+  remember(token: string, entry: CachedToken): void {
+    this.#entries.delete(token);
+    if (this.#entries.size >= TOKEN_CACHE_MAX) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.set(token, entry);
+  }
+
+  delete(token: string): void {
+    this.#entries.delete(token);
+  }
+
+  forgetId(jti: string): void {
+    for (const [token, entry] of this.#entries) if (entry.auth.credentialId === jti) this.#entries.delete(token);
   }
 }
 

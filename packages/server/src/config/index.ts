@@ -31,6 +31,16 @@ export interface Config {
   logLevel: string;
   /** WEFT_RETRY_BASE_MS: first backoff of step retries. */
   retryBaseMs: number;
+  /** WEFT_DATABASE_URL: postgres://… switches the store to PostgreSQL; unset means SQLite under dataDir. */
+  databaseUrl: string | undefined;
+  /** WEFT_DATABASE_POOL_SIZE: PostgreSQL connections this process keeps open at most. */
+  databasePoolSize: number;
+  /** WEFT_DATABASE_SCHEMA: the PostgreSQL schema holding Weft's tables (created by migrate when absent). */
+  databaseSchema: string;
+  /** WEFT_REDIS_URL: redis://… switches the queue to BullMQ on Redis; unset means the in-process queue. */
+  redisUrl: string | undefined;
+  /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
+  redisPrefix: string;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -44,6 +54,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const signup = env.WEFT_SIGNUP ?? 'open';
   if (signup !== 'open' && signup !== 'closed') throw new Error(`WEFT_SIGNUP must be "open" or "closed", got "${signup}"`);
+  const databaseUrl = env.WEFT_DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new Error('WEFT_DATABASE_URL must be a postgres:// or postgresql:// URL (leave it unset for SQLite under WEFT_DATA_DIR)');
+  }
+  const redisUrl = env.WEFT_REDIS_URL || undefined;
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new Error('WEFT_REDIS_URL must be a redis:// or rediss:// URL (leave it unset for the in-process queue)');
+  }
   const config: Config = {
     port: int(env, 'WEFT_PORT', 3000),
     host: env.WEFT_HOST ?? '127.0.0.1',
@@ -56,11 +74,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimitBytes: int(env, 'WEFT_BODY_LIMIT_BYTES', 8 * 1024 * 1024),
     tokenTtlSeconds: int(env, 'WEFT_TOKEN_TTL_SECONDS', 86_400),
     tokenSecret: env.WEFT_TOKEN_SECRET || undefined,
-    workerConcurrency: int(env, 'WEFT_WORKER_CONCURRENCY', 16),
-    companyConcurrency: int(env, 'WEFT_COMPANY_CONCURRENCY', 16),
+    workerConcurrency: int(env, 'WEFT_WORKER_CONCURRENCY', 64),
+    companyConcurrency: int(env, 'WEFT_COMPANY_CONCURRENCY', 64),
     leaseMs: int(env, 'WEFT_LEASE_MS', 30_000),
     logLevel: env.WEFT_LOG_LEVEL ?? 'warn',
     retryBaseMs: int(env, 'WEFT_RETRY_BASE_MS', 1000),
+    databaseUrl,
+    databasePoolSize: int(env, 'WEFT_DATABASE_POOL_SIZE', 10),
+    databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
+    redisUrl,
+    redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
   };
   return { ...config, ...overrides };
 }

@@ -4,13 +4,17 @@ import type { Config } from '../config/index.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { flowRoutes } from './flows/routes.js';
+import { healthRoutes } from './health/routes.js';
+import { mapRoutes } from './map/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { startRoutes } from './start/routes.js';
 import { userRoutes } from './users/routes.js';
 import { versionRoutes } from './versions/routes.js';
+import { webRoutes } from './web/routes.js';
 
 /** Every resource's routes; one folder a resource. */
 export async function registerRoutes(app: FastifyInstance, config: Config, deps: AppDeps): Promise<void> {
+  await healthRoutes(app, config, deps);
   await authRoutes(app, config, deps);
   await userRoutes(app, config, deps);
   await apiKeyRoutes(app, config, deps);
@@ -18,4 +22,6 @@ export async function registerRoutes(app: FastifyInstance, config: Config, deps:
   await versionRoutes(app, config, deps);
   await startRoutes(app, config, deps);
   await runRoutes(app, config, deps);
+  await mapRoutes(app, config, deps);
+  await webRoutes(app, config, deps);
 }

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Role } from '@weft/schema';
 import type { FastifyInstance } from 'fastify';
+import pg from 'pg';
 import { type Config, loadConfig } from '../config/index.js';
 import type { Store } from '../store/types.js';
 import { createSystem } from '../system.js';
@@ -64,12 +66,17 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
   const ownsDataDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'weft-test-')));
   const removeDataDir = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
-  const config = loadConfig({}, { logLevel: 'silent', ...overrides, dataDir });
+  const postgres = postgresStoreForTests(dataDir, ownsDataDir);
+  const config = loadConfig({}, { logLevel: 'silent', ...postgres?.overrides, ...overrides, dataDir });
+  const removeData = async () => {
+    await removeDataDir();
+    await postgres?.drop();
+  };
   let system: Awaited<ReturnType<typeof createSystem>>;
   try {
     system = await createSystem(config, { worker: options.worker ?? true });
   } catch (err) {
-    await removeDataDir();
+    await removeData();
     throw err;
   }
   const { app, store } = system;
@@ -91,7 +98,7 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
       try {
         await system.close();
       } finally {
-        await removeDataDir();
+        await removeData();
       }
     },
     async register(opts = {}) {
@@ -126,5 +133,33 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
       return (res.json() as { data: { key: string } }).data.key;
     },
     auth,
+  };
+}
+
+/**
+ * Opt-in, for running the HTTP suites against PostgreSQL by hand: with WEFT_TEST_STORE=postgres
+ * every system gets a schema of its own in WEFT_TEST_DATABASE_URL (named after its data directory,
+ * so a test reopening a data directory reopens the same data), dropped with the data directory.
+ * The default stays SQLite, and the variable is never read by the product itself.
+ */
+function postgresStoreForTests(dataDir: string, ownsDataDir: boolean): { overrides: Partial<Config>; drop(): Promise<void> } | undefined {
+  if (process.env.WEFT_TEST_STORE !== 'postgres') return undefined;
+  const url = process.env.WEFT_TEST_DATABASE_URL;
+  if (url === undefined)
+    throw new Error('WEFT_TEST_STORE=postgres needs WEFT_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)');
+  const schema = `weft_test_${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
+  return {
+    // A small pool: many test files run at once, each with its systems, against one server.
+    overrides: { databaseUrl: url, databaseSchema: schema, databasePoolSize: 3 },
+    async drop() {
+      if (!ownsDataDir) return;
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await client.end();
+      }
+    },
   };
 }

@@ -1,5 +1,5 @@
 import { setMaxListeners } from 'node:events';
-import { type EngineServices, executeRun, Payload, type RunJournalPort, type Shape } from '@weft/engine';
+import { type EngineServices, executeRun, type LogEntry, Payload, type RunJournalPort, type Shape, type StepWrite } from '@weft/engine';
 import { type FlowDefinition, validateDefinition } from '@weft/schema';
 import type { Config } from '../config/index.js';
 import type { Queue, QueueJob } from '../queue/types.js';
@@ -36,6 +36,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   // Every in-flight run listens for shutdown; more runs than Node's default of 10 is normal.
   setMaxListeners(0, shutdown.signal);
   const validated = new Map<string, string | null>();
+  const versions = new Map<string, LoadedVersion>();
   let reconcileTimer: NodeJS.Timeout | undefined;
 
   async function handle(job: QueueJob): Promise<void> {
@@ -56,9 +57,13 @@ export function createWorker(deps: WorkerDeps): Worker {
       },
       Math.max(50, Math.floor(config.leaseMs / 3)),
     );
+    const stopSignal = { requested: false };
+    const stopListener = events.onStopRequested(run.id, () => {
+      stopSignal.requested = true;
+    });
     try {
       events.publish({ type: 'status', runId: run.id, data: { status: 'running' } });
-      const outcome = await advance(run, lost.signal);
+      const outcome = await advance(run, lost.signal, stopSignal);
       if (outcome === 'interrupted') {
         if (shutdown.signal.aborted) await store.releaseRun(run.id, owner).catch(() => {});
         return;
@@ -66,22 +71,26 @@ export function createWorker(deps: WorkerDeps): Worker {
       const finished = await store.finishRun(run.id, owner, outcome);
       if (finished) events.publish({ type: 'status', runId: run.id, data: { status: outcome.status, error: outcome.error ?? null } });
     } finally {
+      stopListener();
       clearInterval(renew);
       shutdown.signal.removeEventListener('abort', onShutdown);
     }
   }
 
-  async function advance(run: Run, signal: AbortSignal): Promise<'interrupted' | { status: Run['status']; error?: string }> {
-    const version = await store.getVersion(run.companyId, run.versionId);
+  async function advance(
+    run: Run,
+    signal: AbortSignal,
+    stopSignal: { requested: boolean },
+  ): Promise<'interrupted' | { status: Run['status']; error?: string }> {
+    const version = await loadVersion(run);
     if (!version) return { status: 'failure', error: 'The flow version no longer exists.' };
-    const problem = definitionProblem(version.id, version.definition);
-    if (problem) {
-      await store.appendLogs(run.id, [log('error', problem)]);
-      return { status: 'failure', error: problem };
+    if (version.problem) {
+      await store.appendLogs(run.id, [log('error', version.problem)]);
+      return { status: 'failure', error: version.problem };
     }
     const [stored] = run.inputPayloadId ? await store.loadPayloads(run.id, [run.inputPayloadId]) : [];
     const input = stored ? Payload.fromBytes(stored.body, stored.format, stored.meta, stored.id) : Payload.empty();
-    const journal = journalPort(run);
+    const journal = journalPort(run, version.definition, stopSignal);
     const outcome = await executeRun({
       run: {
         id: run.id,
@@ -100,14 +109,38 @@ export function createWorker(deps: WorkerDeps): Worker {
       retryBaseMs: config.retryBaseMs,
       signal,
     });
+    // A trigger record still held back (nothing ran after it) is written before the run finishes.
+    if (outcome.status !== 'interrupted') await journal.flush();
     if (outcome.status === 'interrupted') return 'interrupted';
     if (outcome.status === 'failure') return { status: 'failure', error: outcome.error };
     return { status: outcome.status };
   }
 
-  /** Drafts can be run, so a definition is checked when a run starts; results are cached per version. */
-  function definitionProblem(versionId: string, definition: FlowDefinition): string | null {
-    let problem = validated.get(versionId);
+  /**
+   * The version's definition and whether it is valid. Drafts can be run, so a definition is checked
+   * when a run starts. A version that is no longer a draft never changes (updateDraft refuses it),
+   * so its parsed and checked definition is kept and later runs of it skip the read; drafts are
+   * read each time and checked once per change.
+   */
+  async function loadVersion(run: Run): Promise<LoadedVersion | undefined> {
+    const kept = versions.get(run.versionId);
+    if (kept !== undefined && kept.companyId === run.companyId) return kept;
+    const version = await store.getVersion(run.companyId, run.versionId);
+    if (!version) return undefined;
+    const loaded: LoadedVersion = {
+      companyId: version.companyId,
+      definition: version.definition,
+      problem: definitionProblem(`${version.id}@${version.updatedAt}`, version.definition),
+    };
+    if (version.status !== 'draft') {
+      if (versions.size >= VERSION_CACHE_MAX) versions.delete(versions.keys().next().value as string);
+      versions.set(version.id, loaded);
+    }
+    return loaded;
+  }
+
+  function definitionProblem(key: string, definition: FlowDefinition): string | null {
+    let problem = validated.get(key);
     if (problem === undefined) {
       const errors = validateDefinition(definition);
       const entries = Object.entries(errors);
@@ -116,40 +149,99 @@ export function createWorker(deps: WorkerDeps): Worker {
           ? null
           : `The flow definition is invalid: ${entries.map(([path, msgs]) => `${path} ${msgs.join(', ')}`).join('; ')}`;
       if (validated.size > 10_000) validated.clear();
-      validated.set(versionId, problem);
+      validated.set(key, problem);
     }
     return problem;
   }
 
-  function journalPort(run: Run): RunJournalPort {
+  function journalPort(
+    run: Run,
+    definition: FlowDefinition,
+    stopSignal: { requested: boolean },
+  ): RunJournalPort & { flush(): Promise<void> } {
+    const triggerIds = new Set(definition.steps.filter((step) => step.shape === 'trigger').map((step) => step.id));
+    // The claim just read the run: on its first claim nothing can be journalled yet, and the
+    // stop flag is as fresh as it gets for the first step boundary.
+    const firstClaim = run.attempts === 1;
+    let stopKnownFresh = true;
+    let stopCheckedAt = performance.now();
+    /**
+     * A trigger step's record, held back until the next write of this run so both commit in one
+     * transaction. Safe because the trigger has no effect and no clock or random input: its
+     * output is the run's stored input payload, so a crash before the record is written only
+     * means the resumed run executes the trigger again and gets the same result.
+     */
+    let heldBack: StepWrite | undefined;
+
+    const toStoreWrite = (write: StepWrite) => {
+      const outputs: Record<string, Array<{ id?: string; format: Payload['format']; meta: Record<string, string>; body: Buffer }>> = {};
+      for (const [label, payloads] of Object.entries(write.outputs)) {
+        outputs[label] = payloads.map((p) =>
+          p.id ? { id: p.id, format: p.format, meta: p.meta, body: EMPTY } : { format: p.format, meta: p.meta, body: p.bytes() },
+        );
+      }
+      return { ...write, outputs, logs: write.logs as RunLogInput[] };
+    };
+    const publishLogs = (logs: readonly LogEntry[]) => {
+      for (const l of logs) events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message, duration_ms: l.durationMs, data: l.data } });
+    };
+    /** Submits the held-back record (if any) in this turn, so it joins the caller's transaction ahead of its write. */
+    const releaseHeldBack = (): Promise<unknown> | undefined => {
+      const write = heldBack;
+      if (write === undefined) return undefined;
+      heldBack = undefined;
+      return store.recordStep(run.id, run.companyId, toStoreWrite(write)).then(() => publishLogs(write.logs));
+    };
+    const canHoldBack = (write: StepWrite) =>
+      write.status === 'success' &&
+      triggerIds.has(write.stepId) &&
+      Object.values(write.outputs).every((payloads) => payloads.every((p) => p.id !== undefined));
+
     return {
-      load: () => store.loadJournal(run.id),
+      load: async () => (firstClaim ? [] : store.loadJournal(run.id)),
       loadPayloads: async (ids) => (await store.loadPayloads(run.id, ids)).map((p) => Payload.fromBytes(p.body, p.format, p.meta, p.id)),
       recordStep: async (write) => {
-        const outputs: Record<string, Array<{ id?: string; format: Payload['format']; meta: Record<string, string>; body: Buffer }>> = {};
-        for (const [label, payloads] of Object.entries(write.outputs)) {
-          outputs[label] = payloads.map((p) =>
-            p.id
-              ? { id: p.id, format: p.format, meta: p.meta, body: Buffer.alloc(0) }
-              : { format: p.format, meta: p.meta, body: p.bytes() },
-          );
+        if (heldBack === undefined && canHoldBack(write)) {
+          // Microseconds after the claim: the claim's stop flag still answers the next boundary.
+          heldBack = write;
+          return;
         }
-        const ids = await store.recordStep(run.id, run.companyId, { ...write, outputs, logs: write.logs as RunLogInput[] });
+        stopKnownFresh = false;
+        const earlier = releaseHeldBack();
+        const recorded = store.recordStep(run.id, run.companyId, toStoreWrite(write));
+        if (earlier !== undefined) await Promise.all([earlier, recorded]);
+        const ids = await recorded;
         for (const [label, payloads] of Object.entries(write.outputs)) {
           const labelIds = ids[label] ?? [];
           payloads.forEach((p, i) => {
             p.id = labelIds[i];
           });
         }
-        for (const l of write.logs)
-          events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
+        publishLogs(write.logs);
       },
       appendLogs: async (logs) => {
-        await store.appendLogs(run.id, logs as RunLogInput[]);
-        for (const l of logs)
-          events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message } });
+        const earlier = releaseHeldBack();
+        const appended = store.appendLogs(run.id, logs as RunLogInput[]);
+        if (earlier !== undefined) await Promise.all([earlier, appended]);
+        await appended;
+        publishLogs(logs);
       },
-      shouldStop: async () => (await store.getRun(run.companyId, run.id))?.stopRequested ?? false,
+      shouldStop: async () => {
+        if (stopSignal.requested) return true;
+        if (stopKnownFresh) {
+          stopKnownFresh = false;
+          return run.stopRequested;
+        }
+        // A stop asked for through this process arrives as stopSignal at once; the store is read
+        // for one asked for elsewhere (another process, the CLI), at most every STOP_CHECK_MS.
+        const at = performance.now();
+        if (at - stopCheckedAt < STOP_CHECK_MS) return false;
+        stopCheckedAt = at;
+        return (await store.getRun(run.companyId, run.id))?.stopRequested ?? false;
+      },
+      flush: async () => {
+        await releaseHeldBack();
+      },
     };
   }
 
@@ -189,6 +281,21 @@ export function createWorker(deps: WorkerDeps): Worker {
       await queue.close();
     },
   };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** How often a run re-reads its stop flag from the store (a stop asked through this process is seen at once). */
+const STOP_CHECK_MS = 250;
+
+/** Deployed and inactive versions kept by the worker (their definitions never change). */
+const VERSION_CACHE_MAX = 1000;
+
+interface LoadedVersion {
+  companyId: string;
+  definition: FlowDefinition;
+  /** Why the definition cannot run, or null when it validates. */
+  problem: string | null;
 }
 
 function log(level: RunLogInput['level'], message: string): RunLogInput {

@@ -158,6 +158,7 @@ export async function runRoutes(app: FastifyInstance, _config: Config, { store, 
         throw new AppError('RUN_NOT_STOPPABLE', `The run has already finished (${run.status}).`);
       const stopped = await store.requestStop(request.auth.companyId, runId);
       if (!stopped) throw notFound('Flow run');
+      events.requestStop(runId);
       if (stopped.status === 'stopped') events.publish({ type: 'status', runId, data: { status: 'stopped' } });
       return { data: runJson(stopped) };
     },

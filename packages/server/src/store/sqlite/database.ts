@@ -101,6 +101,15 @@ export class SqliteDatabase {
   }
 
   /**
+   * write() for a fn that executes exactly one statement (claim, renew, finish): a statement is
+   * atomic by itself, so it runs without the savepoint that isolates multi-statement writes.
+   */
+  writeOne<T>(fn: () => T): Promise<T> {
+    if (--this.#writesUntilCheckpointer === 0) this.#startCheckpointer();
+    return this.#writes.submit(fn, true);
+  }
+
+  /**
    * Started only once the store is busy: a thread costs tens of milliseconds to start and stop,
    * which a CLI command or a test's throwaway store would pay for nothing.
    */

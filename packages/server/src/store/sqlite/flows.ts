@@ -21,6 +21,7 @@ type FlowMethods = Pick<
 >;
 
 const DEFAULT_PRIORITY = 3;
+const DEFINITION_CACHE_MAX = 1000;
 
 // Computed in the query rather than kept in columns, so creating and finishing runs (the hot
 // path) never has to touch the flow row; both are index lookups.
@@ -50,9 +51,23 @@ export function flowMethods({ db }: SqliteContext): FlowMethods {
     return row && toFlow(row);
   };
 
-  const readVersion = (companyId: string, versionId: string) => {
+  /**
+   * Parsed definitions of versions that are no longer drafts, by id. Those never change (only
+   * the draft can be edited), and every start and every run reads its version: parsing the
+   * definition was most of that read's cost. Keyed with updated_at as well, so a row that did
+   * change (a restore from backup, another process) is parsed again.
+   */
+  const definitions = new Map<string, { updatedAt: string; definition: FlowVersion['definition'] }>();
+  const readVersion = (companyId: string, versionId: string): FlowVersion | undefined => {
     const row = db.statement(SQL.version).get(versionId, companyId) as FlowVersionsTable | undefined;
-    return row && toVersion(row);
+    if (row === undefined) return undefined;
+    if (row.status === 'draft') return toVersion(row);
+    const kept = definitions.get(row.id);
+    if (kept !== undefined && kept.updatedAt === row.updated_at) return toVersion(row, kept.definition);
+    const version = toVersion(row);
+    if (definitions.size >= DEFINITION_CACHE_MAX) definitions.delete(definitions.keys().next().value as string);
+    definitions.set(row.id, { updatedAt: row.updated_at, definition: version.definition });
+    return version;
   };
 
   const readDraft = (flowId: string) => {
@@ -156,7 +171,7 @@ export function flowMethods({ db }: SqliteContext): FlowMethods {
             .where('flow_id', '=', flowId)
             .orderBy('number', 'desc'),
         )
-        .map(toVersion);
+        .map((row) => toVersion(row));
     },
 
     async getVersion(companyId, versionId) {

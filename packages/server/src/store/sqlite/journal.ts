@@ -22,8 +22,12 @@ const SQL = {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   insertLog: `INSERT INTO run_logs (run_id, step_id, step_name, level, message, attempt, duration_ms, payload_ids_in, payload_ids_out, data, created_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  countStep: 'UPDATE runs SET steps_completed = steps_completed + 1 WHERE id = ? RETURNING steps_completed',
+  // Also the check that the run exists and belongs to the company: no row, no step.
+  countStep: 'UPDATE runs SET steps_completed = steps_completed + 1 WHERE id = ? AND company_id = ? RETURNING steps_completed',
   // json_each keeps the statement text fixed whatever the number of ids.
+  // One payload (a run's input, the usual case): the run's company and the row in one lookup.
+  onePayloadOfRun: `SELECT r.company_id AS run_company, p.id, p.format, p.meta, p.sha256, p.body
+    FROM runs r LEFT JOIN payloads p ON p.id = ? AND p.company_id = r.company_id WHERE r.id = ?`,
   payloadsOfCompany: 'SELECT id, format, meta, sha256, body FROM payloads WHERE company_id = ? AND id IN (SELECT value FROM json_each(?))',
 } as const;
 
@@ -60,11 +64,16 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
     write: JournalWrite,
     outputs: Array<[string, PreparedOutput[]]>,
   ): Record<string, string[]> => {
-    if (runCompany(runId) !== companyId) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
     // A step recorded twice (a worker that lost its lease finishing late) keeps the first
     // record, so every worker continues from the same outputs.
     const recorded = stmt(SQL.recorded).get(runId, write.itemKey) as { outputs: string } | undefined;
-    if (recorded !== undefined) return JSON.parse(recorded.outputs) as Record<string, string[]>;
+    if (recorded !== undefined) {
+      if (runCompany(runId) !== companyId) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
+      return JSON.parse(recorded.outputs) as Record<string, string[]>;
+    }
+    const counted = stmt(SQL.countStep).get(runId, companyId) as { steps_completed: number } | undefined;
+    if (counted === undefined) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
+    const seq = counted.steps_completed;
 
     const at = nowIso();
     const ids: Record<string, string[]> = {};
@@ -83,7 +92,6 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
       }
       ids[label] = labelIds;
     }
-    const { steps_completed: seq } = stmt(SQL.countStep).get(runId) as { steps_completed: number };
     stmt(SQL.insertStep).run(
       runId,
       write.itemKey,
@@ -171,6 +179,17 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
 
     async loadPayloads(runId, ids) {
       if (ids.length === 0) return [];
+      if (ids.length === 1) {
+        const id = ids[0]!;
+        const row = stmt(SQL.onePayloadOfRun).get(id, runId) as
+          | ({ run_company: string } & { [K in 'id' | 'format' | 'meta' | 'sha256' | 'body']: PayloadsTable[K] | null })
+          | undefined;
+        if (row === undefined) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
+        if (row.id === null || row.format === null || row.meta === null || row.sha256 === null)
+          throw new AppError('PAYLOAD_EXPIRED', `The payload ${id} no longer exists.`);
+        const body = await readBody({ id: row.id, sha256: row.sha256, body: row.body });
+        return [{ id, format: row.format as PayloadFormat, meta: JSON.parse(row.meta) as Record<string, string>, body }];
+      }
       const companyId = runCompany(runId);
       if (companyId === undefined) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
       // Scoped by the run's company: a run can only ever read its own tenant's payloads.

@@ -215,4 +215,15 @@ CREATE TABLE idempotency_keys (
 ) WITHOUT ROWID;
 `;
 
-export const sqliteMigrations: readonly Migration[] = [{ id: '001_init', sql: init }];
+/**
+ * Every read of a flow counts its versions, and listVersions walks them: without an index on
+ * flow_id both scanned every version of every flow (on the start path, once per start).
+ */
+const flowVersionsByFlow = /* sql */ `
+CREATE INDEX flow_versions_flow ON flow_versions (flow_id, number);
+`;
+
+export const sqliteMigrations: readonly Migration[] = [
+  { id: '001_init', sql: init },
+  { id: '002_flow_versions_flow', sql: flowVersionsByFlow },
+];

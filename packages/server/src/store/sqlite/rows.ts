@@ -75,14 +75,15 @@ export function toFlow(row: FlowRow): Flow {
   };
 }
 
-export function toVersion(row: FlowVersionsTable): FlowVersion {
+/** `definition`: the already parsed definition of this row, when the caller has it. */
+export function toVersion(row: FlowVersionsTable, definition?: FlowDefinition): FlowVersion {
   return {
     id: row.id,
     companyId: row.company_id,
     flowId: row.flow_id,
     number: row.number,
     status: row.status as VersionStatus,
-    definition: JSON.parse(row.definition) as FlowDefinition,
+    definition: definition ?? (JSON.parse(row.definition) as FlowDefinition),
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     deployedAt: row.deployed_at,

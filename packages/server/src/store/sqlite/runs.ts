@@ -220,7 +220,7 @@ export function runMethods(ctx: SqliteContext): RunMethods {
     async claimRun(runId, owner, leaseMs) {
       const nowMs = Date.now();
       const now = new Date(nowMs).toISOString();
-      const row = await db.write(
+      const row = await db.writeOne(
         () => stmt(SQL.claim).get(now, owner, new Date(nowMs + leaseMs).toISOString(), runId, now) as RunsTable | undefined,
       );
       return row && toRun(row);
@@ -228,18 +228,18 @@ export function runMethods(ctx: SqliteContext): RunMethods {
 
     async renewLease(runId, owner, leaseMs) {
       const expiresAt = new Date(Date.now() + leaseMs).toISOString();
-      return db.write(() => stmt(SQL.renew).run(expiresAt, runId, owner).changes > 0);
+      return db.writeOne(() => stmt(SQL.renew).run(expiresAt, runId, owner).changes > 0);
     },
 
     async releaseRun(runId, owner) {
-      await db.write(() => stmt(SQL.release).run(runId, owner));
+      await db.writeOne(() => stmt(SQL.release).run(runId, owner));
     },
 
     async finishRun(runId, owner, outcome) {
       if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
         throw new AppError('INTERNAL', `finishRun needs a terminal status, got "${outcome.status}".`);
       }
-      return db.write(() => stmt(SQL.finish).run(outcome.status, outcome.error ?? null, nowIso(), runId, owner).changes > 0);
+      return db.writeOne(() => stmt(SQL.finish).run(outcome.status, outcome.error ?? null, nowIso(), runId, owner).changes > 0);
     },
 
     async countRunning(companyId) {

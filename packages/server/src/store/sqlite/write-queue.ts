@@ -2,6 +2,8 @@ import type Database from 'better-sqlite3';
 
 interface PendingWrite {
   fn: () => unknown;
+  /** One statement, atomic by itself: it needs no savepoint of its own. */
+  single: boolean;
   resolve: (value: unknown) => void;
   reject: (err: unknown) => void;
 }
@@ -36,9 +38,9 @@ export class WriteQueue {
     this.#inTransaction = db.transaction((batch: PendingWrite[]) => batch.map((write) => this.#runOne(write)));
   }
 
-  submit<T>(fn: () => T): Promise<T> {
+  submit<T>(fn: () => T, single = false): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#pending.push({ fn, single, resolve: resolve as (value: unknown) => void, reject });
       if (!this.#scheduled) {
         this.#scheduled = true;
         // setImmediate, not a microtask: it runs after the poll phase, so the writes of every
@@ -50,7 +52,9 @@ export class WriteQueue {
 
   #runOne(write: PendingWrite): Outcome {
     try {
-      return { ok: true, value: this.#inSavepoint(write.fn) };
+      // A single statement that fails undoes its own changes (SQLite's statement journal), so
+      // only writes of several statements pay for SAVEPOINT and RELEASE.
+      return { ok: true, value: write.single ? write.fn() : this.#inSavepoint(write.fn) };
     } catch (error) {
       // Some errors (disk full, I/O) make SQLite roll back the whole transaction; then nothing
       // of this batch can commit, and the outer transaction must fail for everyone.

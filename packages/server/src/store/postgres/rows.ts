@@ -1,0 +1,161 @@
+import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
+import type {
+  ApiKey,
+  Company,
+  Flow,
+  FlowVersion,
+  JournalRecord,
+  PayloadRecord,
+  Run,
+  RunLog,
+  TokenRecord,
+  User,
+  UserWithSecret,
+} from '../types.js';
+import type {
+  ApiKeysTable,
+  CompaniesTable,
+  FlowsTable,
+  FlowVersionsTable,
+  PayloadsTable,
+  RunLogsTable,
+  RunsTable,
+  StepResultsTable,
+  TokensTable,
+  UsersTable,
+} from './tables.js';
+
+/** Row → domain object conversions for the PostgreSQL adapter (values arrive decoded, see database.ts). */
+
+export function toCompany(row: CompaniesTable): Company {
+  return { id: row.id, name: row.name, createdAt: row.created_at };
+}
+
+export function toUser(row: UsersTable): User {
+  return { id: row.id, companyId: row.company_id, name: row.name, email: row.email, role: row.role as Role, createdAt: row.created_at };
+}
+
+export function toUserWithSecret(row: UsersTable): UserWithSecret {
+  return { ...toUser(row), passwordHash: row.password_hash };
+}
+
+export function toToken(row: TokensTable): TokenRecord {
+  return { id: row.id, userId: row.user_id, companyId: row.company_id, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+}
+
+export function toApiKey(row: ApiKeysTable): ApiKey {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    name: row.name,
+    prefix: row.prefix,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+  };
+}
+
+export type FlowRow = FlowsTable & { versions_count: number | null; latest_run_status: string | null };
+
+export function toFlow(row: FlowRow): Flow {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    name: row.name,
+    description: row.description,
+    enabled: row.enabled,
+    priority: row.priority,
+    labels: row.labels,
+    draftVersionId: row.draft_version_id,
+    deployedVersionId: row.deployed_version_id,
+    versionsCount: row.versions_count ?? 0,
+    latestRunStatus: row.latest_run_status as RunStatus | null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export function toVersion(row: FlowVersionsTable): FlowVersion {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    flowId: row.flow_id,
+    number: row.number,
+    status: row.status as VersionStatus,
+    definition: row.definition as FlowDefinition,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deployedAt: row.deployed_at,
+  };
+}
+
+export function toRun(row: RunsTable): Run {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    flowId: row.flow_id,
+    versionId: row.version_id,
+    status: row.status as RunStatus,
+    trigger: row.trigger as RunTrigger,
+    priority: row.priority,
+    expedite: row.expedite,
+    inputPayloadId: row.input_payload_id,
+    variables: row.variables,
+    parentRunId: row.parent_run_id,
+    retryOfRunId: row.retry_of_run_id,
+    stopRequested: row.stop_requested,
+    error: row.error,
+    stepsCompleted: row.steps_completed,
+    attempts: row.attempts,
+    queuedAt: row.queued_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    leaseOwner: row.lease_owner,
+    leaseExpiresAt: row.lease_expires_at,
+  };
+}
+
+export function toJournalRecord(row: StepResultsTable): JournalRecord {
+  return {
+    itemKey: row.item_key,
+    stepId: row.step_id,
+    status: row.status as JournalRecord['status'],
+    outputs: row.outputs,
+    variables: row.variables,
+    attempts: row.attempts,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export function toRunLog(row: RunLogsTable): RunLog {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    stepId: row.step_id,
+    stepName: row.step_name,
+    level: row.level as LogLevel,
+    message: row.message,
+    attempt: row.attempt,
+    durationMs: row.duration_ms,
+    payloadIdsIn: row.payload_ids_in,
+    payloadIdsOut: row.payload_ids_out,
+    data: row.data,
+    createdAt: row.created_at,
+  };
+}
+
+export type PayloadMetaRow = Omit<PayloadsTable, 'body'>;
+
+export function toPayloadRecord(row: PayloadMetaRow): PayloadRecord {
+  return {
+    id: row.id,
+    companyId: row.company_id,
+    runId: row.run_id,
+    format: row.format as PayloadFormat,
+    meta: row.meta,
+    bytes: row.bytes,
+    sha256: row.sha256,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,45 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+export interface AsyncState<T> {
+  data: T | undefined;
+  error: unknown;
+  loading: boolean;
+  reload(): void;
+}
+
+/**
+ * Loads `load()` when `deps` change, and again every `pollMs` while given; a slow answer that
+ * arrives after a newer one is dropped, so the page never goes back in time.
+ */
+export function useAsync<T>(load: () => Promise<T>, deps: unknown[], pollMs?: number): AsyncState<T> {
+  const [data, setData] = useState<T | undefined>(undefined);
+  const [error, setError] = useState<unknown>(null);
+  const [loading, setLoading] = useState(true);
+  const seq = useRef(0);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to reload
+  const run = useCallback(() => {
+    const mine = ++seq.current;
+    load()
+      .then((value) => {
+        if (mine !== seq.current) return;
+        setData(value);
+        setError(null);
+      })
+      .catch((err: unknown) => {
+        if (mine === seq.current) setError(err);
+      })
+      .finally(() => {
+        if (mine === seq.current) setLoading(false);
+      });
+  }, deps);
+
+  useEffect(() => {
+    setLoading(true);
+    run();
+    if (!pollMs) return;
+    const timer = setInterval(run, pollMs);
+    return () => clearInterval(timer);
+  }, [run, pollMs]);
+
+  return { data, error, loading, reload: run };
+}

@@ -1,0 +1,45 @@
+import type { ReactNode } from 'react';
+import { Link, useLocation } from '../../router';
+import { useSession } from '../auth/session';
+
+const NAV = [
+  { to: '/flows', label: 'Flows' },
+  { to: '/runs', label: 'Runs' },
+  { to: '/api-keys', label: 'API keys' },
+];
+
+export function Layout({ children }: { children: ReactNode }) {
+  const { me, logOut } = useSession();
+  const { path } = useLocation();
+  return (
+    <div className="layout">
+      <header className="topbar">
+        <Link to="/flows" className="brand">
+          Weft
+        </Link>
+        <nav aria-label="Main">
+          <ul>
+            {NAV.map((item) => (
+              <li key={item.to}>
+                <Link to={item.to} aria-current={path.startsWith(item.to) ? 'page' : undefined}>
+                  {item.label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <div className="who">
+          {me ? (
+            <span>
+              {me.user?.name ?? 'API key'} · {me.company.name}
+            </span>
+          ) : null}
+          <button type="button" onClick={() => void logOut()}>
+            Log out
+          </button>
+        </div>
+      </header>
+      <div className="content">{children}</div>
+    </div>
+  );
+}
