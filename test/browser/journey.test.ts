@@ -44,7 +44,14 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: base });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: base });
@@ -124,7 +131,9 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
       await page.getByLabel(`Target of rule ${n}`, { exact: true }).fill(rule.target);
       for (const t of rule.transforms ?? []) {
         await page.getByLabel(`Transform to add to rule ${n}`, { exact: true }).selectOption(t.fn);
-        await page.getByLabel(`Arguments (JSON) of the transform for rule ${n}`, { exact: true }).fill(t.args ? JSON.stringify(t.args) : '');
+        await page
+          .getByLabel(`Arguments (JSON) of the transform for rule ${n}`, { exact: true })
+          .fill(t.args ? JSON.stringify(t.args) : '');
         await page.getByRole('button', { name: `Add transform to rule ${n}`, exact: true }).click();
       }
     }
@@ -135,17 +144,15 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
     const output = page.getByTestId('map-preview-output');
     await output.waitFor();
     const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'customers-10.mapped.json'), 'utf8'));
-    await page.waitForFunction(
-      (want) => {
-        const text = document.querySelector('[data-testid="map-preview-output"]')?.textContent ?? '';
-        try {
-          return JSON.stringify(JSON.parse(text)) === want;
-        } catch {
-          return false;
-        }
-      },
-      JSON.stringify(expected),
-    );
+    await page.waitForFunction((want) => {
+      const text = document.querySelector('[data-testid="map-preview-output"]')?.textContent ?? '';
+      try {
+        return JSON.stringify(JSON.parse(text)) === want;
+      } catch {
+        return false;
+      }
+    }, JSON.stringify(expected));
+    await output.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'map-editor.png') });
   });
 
@@ -155,7 +162,8 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
     await page.getByTestId('step-problems-connector').waitFor();
     // The connector has no URL yet and nothing connects to it: both are said on the step.
     const panel = page.getByTestId('settings-panel');
-    expect(await panel.textContent()).toMatch(/request\.url/);
+    expect(await panel.textContent()).toContain('must not be empty');
+    expect(await panel.textContent()).toContain('no incoming edge');
     expect(await page.getByTestId('step-problems-map').count()).toBe(1);
   });
 
@@ -223,14 +231,40 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
 
     const entries = page.getByTestId('log-entry');
     expect(await entries.count()).toBeGreaterThanOrEqual(3);
-    const mapEntry = entries.filter({ hasText: 'Customers' }).or(entries.filter({ hasText: 'map' })).first();
+    const mapEntry = entries
+      .filter({ hasText: 'Customers' })
+      .or(entries.filter({ hasText: 'map' }))
+      .first();
     await mapEntry.getByRole('button', { name: /Payloads/ }).click();
     await mapEntry.locator('pre').last().getByText('"customerId": 1000000001').waitFor();
     await page.screenshot({ path: path.join(SCREENSHOTS, 'run-detail.png'), fullPage: true });
 
     await sink.waitFor(1);
-    console.log(sink.deliveries[0]!.body.slice(0, 400));
     expect(JSON.parse(sink.deliveries[0]!.body)).toEqual(JSON.parse(readFileSync(path.join(FIXTURES, 'customers-10.mapped.json'), 'utf8')));
+  });
+
+  it('runs the flow from its page with a pasted payload and filters the run list', async () => {
+    await page.getByRole('link', { name: 'Flows', exact: true }).click();
+    await page.getByRole('link', { name: 'Customers to CRM' }).click();
+    await page.getByRole('button', { name: 'Run with payload' }).click();
+    await page
+      .getByLabel('Payload (JSON, XML, CSV or text)')
+      .fill('[{"id":1,"first_name":"Ada","last_name":"Lovelace","email":" ADA@X.TEST","total":"1.5"}]');
+    await page.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL('**/runs/*');
+    await page.getByRole('heading', { name: /Run/ }).getByText('success').waitFor({ timeout: 15_000 });
+    expect(await page.locator('.summary').textContent()).toContain('manual');
+    await sink.waitFor(2);
+    expect(JSON.parse(sink.deliveries[1]!.body)).toEqual([
+      { customerId: 1, fullName: 'Ada Lovelace', email: 'ada@x.test', totalPence: 150 },
+    ]);
+
+    await page.getByRole('link', { name: 'Runs', exact: true }).click();
+    await page.getByTestId(`run-row-${ids.run}`).waitFor();
+    await page.getByLabel('Status').selectOption('failure');
+    await page.getByText('No runs match these filters').waitFor();
+    await page.getByLabel('Status').selectOption('success');
+    await page.getByTestId(`run-row-${ids.run}`).waitFor();
   });
 
   it('logged no console errors', () => {

@@ -47,7 +47,9 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
       };
       cleanups.push(async () => {
         for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-        await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)));
+        await Promise.all(
+          children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : null)),
+        );
         await deletePrefixKeys();
         await redis.quit();
         const admin = new pg.Client({ connectionString: databaseUrl });
@@ -98,14 +100,14 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
     function expectEveryStepDelivered(deliveries: Map<string, Delivery[]>, accepted: string[]) {
       const all = [...deliveries.values()].flat();
       for (const runId of accepted) {
-        for (const s of STEPS) expect(all.filter((d) => d.run === runId && d.step === s).length, `${runId} step ${s}`).toBeGreaterThanOrEqual(1);
+        for (const s of STEPS)
+          expect(all.filter((d) => d.run === runId && d.step === s).length, `${runId} step ${s}`).toBeGreaterThanOrEqual(1);
       }
     }
 
     it('completes 50 runs with one of two workers SIGKILLed midway, re-running only steps in flight', { timeout: 180_000 }, async () => {
       const { base, spawnWeft } = await cluster();
-      const victim = await spawnWeft(['worker', '--concurrency', '4']);
-      await spawnWeft(['worker', '--concurrency', '4']);
+      const [victim] = await Promise.all([spawnWeft(['worker', '--concurrency', '4']), spawnWeft(['worker', '--concurrency', '4'])]);
       const { api, sink, accepted } = await startRuns(base, 'ops@dist.test', 50);
       const { deliveries } = sink;
 
@@ -117,20 +119,27 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
 
       await api.waitForSuccess(accepted, 90_000);
 
-      const completedBeforeKill = [...deliveries.values()].filter((l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < killedAt - 300).length;
+      const completedBeforeKill = [...deliveries.values()].filter(
+        (l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < killedAt - 300,
+      ).length;
       expect(completedBeforeKill).toBeGreaterThan(10);
       expectEveryStepDelivered(deliveries, accepted);
       // Steps of one run are sequential, so at most one step per run was in flight at the kill: the
       // last one delivered by then. Only that one may arrive twice, and always with the same key.
       const inFlight = new Set<string>();
       for (const runId of accepted) {
-        const before = STEPS.filter((s) => [...deliveries.values()].some((l) => l[0]!.run === runId && l[0]!.step === s && l[0]!.arrivedAt < killedAt));
+        const before = STEPS.filter((s) =>
+          [...deliveries.values()].some((l) => l[0]!.run === runId && l[0]!.step === s && l[0]!.arrivedAt < killedAt),
+        );
         if (before.length > 0) inFlight.add(`${runId}/${before.at(-1)}`);
       }
       for (const [key, list] of deliveries) {
         expect(new Set(list.map((d) => `${d.run}/${d.step}`)).size, key).toBe(1);
         if (list.length > 1)
-          expect(inFlight.has(`${list[0]!.run}/${list[0]!.step}`), `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`).toBe(true);
+          expect(
+            inFlight.has(`${list[0]!.run}/${list[0]!.step}`),
+            `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`,
+          ).toBe(true);
       }
     });
 

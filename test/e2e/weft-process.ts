@@ -69,7 +69,12 @@ export async function startDeliverySink(): Promise<{ port: number; deliveries: M
   const sink = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const key = String(req.headers['idempotency-key']);
-    const record: Delivery = { step: url.searchParams.get('step') ?? '', run: url.searchParams.get('run') ?? '', arrivedAt: Date.now(), answeredAt: null };
+    const record: Delivery = {
+      step: url.searchParams.get('step') ?? '',
+      run: url.searchParams.get('run') ?? '',
+      arrivedAt: Date.now(),
+      answeredAt: null,
+    };
     const list = deliveries.get(key) ?? [];
     list.push(record);
     deliveries.set(key, list);

@@ -183,7 +183,12 @@ export function createWorker(deps: WorkerDeps): Worker {
       return { ...write, outputs, logs: write.logs as RunLogInput[] };
     };
     const publishLogs = (logs: readonly LogEntry[]) => {
-      for (const l of logs) events.publish({ type: 'log', runId: run.id, data: { step_id: l.stepId, level: l.level, message: l.message, duration_ms: l.durationMs, data: l.data } });
+      for (const l of logs)
+        events.publish({
+          type: 'log',
+          runId: run.id,
+          data: { step_id: l.stepId, level: l.level, message: l.message, duration_ms: l.durationMs, data: l.data },
+        });
     };
     /** Submits the held-back record (if any) in this turn, so it joins the caller's transaction ahead of its write. */
     const releaseHeldBack = (): Promise<unknown> | undefined => {

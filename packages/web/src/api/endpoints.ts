@@ -26,12 +26,12 @@ export const api = {
 
   listFlows: (query: { name?: string; page?: number; per_page?: number } = {}) =>
     request<List<Flow>>('/flows', { query: { per_page: 100, ...query } }),
-  createFlow: (body: { name: string; description?: string }) => request<{ data: Flow }>('/flows', { method: 'POST', body }).then((r) => r.data),
+  createFlow: (body: { name: string; description?: string }) =>
+    request<{ data: Flow }>('/flows', { method: 'POST', body }).then((r) => r.data),
   getFlow: (id: string) => request<{ data: Flow }>(`/flows/${encodeURIComponent(id)}`).then((r) => r.data),
   patchFlow: (id: string, body: { name?: string; enabled?: boolean; labels?: string[] }) =>
     request<{ data: Flow }>(`/flows/${encodeURIComponent(id)}`, { method: 'PATCH', body }).then((r) => r.data),
-  listVersions: (flowId: string) =>
-    request<{ data: FlowVersion[] }>(`/flows/${encodeURIComponent(flowId)}/versions`).then((r) => r.data),
+  listVersions: (flowId: string) => request<{ data: FlowVersion[] }>(`/flows/${encodeURIComponent(flowId)}/versions`).then((r) => r.data),
 
   getVersion: (id: string) => request<{ data: FlowVersionWithDefinition }>(`/flow-versions/${encodeURIComponent(id)}`).then((r) => r.data),
   saveVersion: (id: string, definition: FlowDefinition) =>
@@ -55,7 +55,12 @@ export const api = {
 
   listRuns: (query: { flow_id?: string; status?: RunStatus | ''; page?: number; per_page?: number } = {}) =>
     request<List<Run>>('/flow-runs', {
-      query: { 'filter[flow_id]': query.flow_id, 'filter[status]': query.status || undefined, page: query.page, per_page: query.per_page ?? 50 },
+      query: {
+        'filter[flow_id]': query.flow_id,
+        'filter[status]': query.status || undefined,
+        page: query.page,
+        per_page: query.per_page ?? 50,
+      },
     }),
   getRun: (id: string) => request<{ data: Run }>(`/flow-runs/${encodeURIComponent(id)}`).then((r) => r.data),
   runLogs: (id: string) => request<{ data: RunLog[] }>(`/flow-runs/${encodeURIComponent(id)}/flow-run-logs`).then((r) => r.data),
@@ -66,10 +71,18 @@ export const api = {
 
   listApiKeys: () => request<List<ApiKey>>('/api-keys', { query: { per_page: 100 } }).then((r) => r.data),
   createApiKey: (name: string) => request<{ data: CreatedApiKey }>('/api-keys', { method: 'POST', body: { name } }).then((r) => r.data),
-  revokeApiKey: (id: string) => request<{ data: ApiKey }>(`/api-keys/${encodeURIComponent(id)}/revoke`, { method: 'POST' }).then((r) => r.data),
+  revokeApiKey: (id: string) =>
+    request<{ data: ApiKey }>(`/api-keys/${encodeURIComponent(id)}/revoke`, { method: 'POST' }).then((r) => r.data),
 
   previewMap: (
-    body: { rules: unknown[]; payload: unknown; format?: PayloadFormat; output_format?: PayloadFormat; wrap_input?: string; wrap_output?: string },
+    body: {
+      rules: unknown[];
+      payload: unknown;
+      format?: PayloadFormat;
+      output_format?: PayloadFormat;
+      wrap_input?: string;
+      wrap_output?: string;
+    },
     signal?: AbortSignal,
   ) => request<{ data: MapPreview }>('/map/preview', { method: 'POST', body, signal }).then((r) => r.data),
 };

@@ -16,10 +16,14 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[], pollMs?: nu
   const [error, setError] = useState<unknown>(null);
   const [loading, setLoading] = useState(true);
   const seq = useRef(0);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: the caller's deps decide when to reload
+  // The latest load function; the caller's deps, not the function's identity, decide when to reload.
+  const latest = useRef(load);
+  latest.current = load;
+  const key = JSON.stringify(deps);
   const run = useCallback(() => {
     const mine = ++seq.current;
-    load()
+    latest
+      .current()
       .then((value) => {
         if (mine !== seq.current) return;
         setData(value);
@@ -31,15 +35,16 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[], pollMs?: nu
       .finally(() => {
         if (mine === seq.current) setLoading(false);
       });
-  }, deps);
+  }, []);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the caller's deps
   useEffect(() => {
     setLoading(true);
     run();
     if (!pollMs) return;
     const timer = setInterval(run, pollMs);
     return () => clearInterval(timer);
-  }, [run, pollMs]);
+  }, [key, run, pollMs]);
 
   return { data, error, loading, reload: run };
 }

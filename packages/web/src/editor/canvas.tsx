@@ -15,7 +15,7 @@ import '@xyflow/react/dist/style.css';
 import type { FieldErrors, FlowDefinition, ShapeName } from '@weft/schema';
 import { type DragEvent, useEffect, useMemo, useState } from 'react';
 import { edgeKey, layoutPositions } from './definition';
-import { type StepNode, StepNodeView } from './step-node';
+import { type StepNode, StepNodeView, stepAriaLabel } from './step-node';
 
 const NODE_TYPES = { step: StepNodeView };
 const FIT_VIEW = { maxZoom: 1.1, padding: 0.2 };
@@ -60,6 +60,7 @@ function CanvasInner(props: CanvasProps) {
           type: 'step' as const,
           position: step.position ?? old?.position ?? positions.get(step.id) ?? { x: 0, y: 0 },
           data: { step, problems: Object.keys(errorsByStep.get(step.id) ?? {}).length },
+          ariaLabel: stepAriaLabel(step, Object.keys(errorsByStep.get(step.id) ?? {}).length),
           selected: step.id === selectedStepId,
           deletable: !readOnly && step.shape !== 'trigger',
         };
@@ -88,7 +89,12 @@ function CanvasInner(props: CanvasProps) {
       if (c.type === 'select' && c.selected) props.onSelect(c.id);
     }
     if (removed.size > 0 && !readOnly) props.onDeleteSteps(removed);
-    setNodes((ns) => applyNodeChanges(changes.filter((c) => c.type !== 'remove'), ns));
+    setNodes((ns) =>
+      applyNodeChanges(
+        changes.filter((c) => c.type !== 'remove'),
+        ns,
+      ),
+    );
   };
 
   const onEdgesChange = (changes: EdgeChange[]) => {

@@ -16,7 +16,8 @@ export const SHAPE_LABELS: Record<string, string> = {
 };
 
 export function shapeLabel(shape: string): string {
-  return SHAPE_LABELS[shape] ?? shape.replace(/_/g, ' ');
+  const words = shape.replace(/_/g, ' ');
+  return SHAPE_LABELS[shape] ?? words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 const COLUMN_WIDTH = 260;

@@ -144,13 +144,13 @@ export function FlowEditor({ flow, version, onChanged, sidebar }: Props) {
         <div className="sidebar">
           {sidebar}
           <Palette
-          disabled={readOnly}
-          hasTrigger={definition.steps.some((s) => s.shape === 'trigger')}
-          onAdd={(shape: ShapeName) => {
-            const { def, id } = addStep(definition, shape);
-            change(def);
-            setSelected(id);
-          }}
+            disabled={readOnly}
+            hasTrigger={definition.steps.some((s) => s.shape === 'trigger')}
+            onAdd={(shape: ShapeName) => {
+              const { def, id } = addStep(definition, shape);
+              change(def);
+              setSelected(id);
+            }}
           />
         </div>
         <Canvas

@@ -24,10 +24,23 @@ export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onCl
 
   let form: ReactNode;
   if (step.shape === 'map') {
-    form = <MapForm stepKey={step.id} config={step.config as Partial<MapConfig>} onChange={setConfig} readOnly={readOnly} errors={configErrors} />;
+    form = (
+      <MapForm
+        stepKey={step.id}
+        config={step.config as Partial<MapConfig>}
+        onChange={setConfig}
+        readOnly={readOnly}
+        errors={configErrors}
+      />
+    );
   } else if (step.shape === 'connector') {
     form = (
-      <ConnectorForm config={step.config as Partial<ConnectorConfig>} onChange={(c) => setConfig(c)} readOnly={readOnly} errors={configErrors} />
+      <ConnectorForm
+        config={step.config as Partial<ConnectorConfig>}
+        onChange={(c) => setConfig(c)}
+        readOnly={readOnly}
+        errors={configErrors}
+      />
     );
   } else {
     form = (

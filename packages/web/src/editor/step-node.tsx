@@ -1,10 +1,14 @@
-import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import type { StepDefinition } from '@weft/schema';
+import { Handle, type Node, type NodeProps, Position } from '@xyflow/react';
 import { memo } from 'react';
 import { shapeLabel } from './definition';
 
 export type StepNodeData = { step: StepDefinition; problems: number };
 export type StepNode = Node<StepNodeData, 'step'>;
+
+export function stepAriaLabel(step: StepDefinition, problems: number): string {
+  return `${shapeLabel(step.shape)} step ${step.name ?? step.id}${problems ? `, ${problems} problem${problems === 1 ? '' : 's'}` : ''}`;
+}
 
 /** One step on the canvas: its shape, its name or id, and how many problems the last save found in it. */
 export const StepNodeView = memo(function StepNodeView({ data, selected }: NodeProps<StepNode>) {
@@ -13,7 +17,6 @@ export const StepNodeView = memo(function StepNodeView({ data, selected }: NodeP
     <div
       className={`step-node shape-${step.shape}${selected ? ' selected' : ''}${problems ? ' invalid' : ''}`}
       data-testid={`step-${step.id}`}
-      aria-label={`${shapeLabel(step.shape)} step ${step.name ?? step.id}${problems ? `, ${problems} problem${problems === 1 ? '' : 's'}` : ''}`}
     >
       {step.shape !== 'trigger' ? <Handle type="target" position={Position.Left} /> : null}
       <div className="step-shape">{shapeLabel(step.shape)}</div>

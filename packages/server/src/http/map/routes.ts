@@ -31,10 +31,9 @@ type PreviewBody = Static<typeof PreviewBody>;
 const PreviewResponse = Type.Object({
   data: Type.Object({
     output: Type.Unknown({ description: 'The mapped document: JSON, or the written text for xml, csv and text.' }),
-    errors: Type.Array(
-      Type.Object({ rule: Type.Union([Type.Integer(), Type.Null()]), message: Type.String() }),
-      { description: 'One entry per problem; rule is the rule index, or null for the sample and the settings.' },
-    ),
+    errors: Type.Array(Type.Object({ rule: Type.Union([Type.Integer(), Type.Null()]), message: Type.String() }), {
+      description: 'One entry per problem; rule is the rule index, or null for the sample and the settings.',
+    }),
   }),
 });
 

@@ -50,7 +50,11 @@ export async function webRoutes(app: FastifyInstance, _config: Config, _deps: Ap
       throw new AppError('NOT_FOUND', `No route ${request.method} ${urlPath}.`);
     }
     if (!existsSync(path.join(root, INDEX_FILE))) {
-      return reply.status(urlPath === '/' ? 200 : 404).type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(NOT_BUILT_PAGE);
+      return reply
+        .status(urlPath === '/' ? 200 : 404)
+        .type('text/html; charset=utf-8')
+        .header('cache-control', 'no-cache')
+        .send(NOT_BUILT_PAGE);
     }
     const file = builtFile(root, urlPath);
     return send(reply, file ?? INDEX_FILE);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Job, Queue as BullQueue, Worker as BullWorker } from 'bullmq';
+import { Queue as BullQueue, Worker as BullWorker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { JobHandler, Queue, QueueJob } from '../types.js';
 
@@ -20,6 +20,12 @@ export interface BullMqQueueOptions {
   sweepMs?: number;
   /** First delay of a job whose handler threw; doubles per attempt. */
   retryBaseMs?: number;
+  /**
+   * How long enqueue waits for Redis before it rejects. The run is committed by then, so a
+   * rejection loses nothing (the reconciler finds the run); without a bound, callers would hang
+   * for as long as Redis is down.
+   */
+  enqueueTimeoutMs?: number;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
 }
 
@@ -91,6 +97,7 @@ export class BullMqQueue implements Queue {
       lockMs: 30_000,
       sweepMs: 1000,
       retryBaseMs: 1000,
+      enqueueTimeoutMs: 5000,
       ...options,
     };
     this.#companyConcurrency = options.companyConcurrency;
@@ -103,6 +110,21 @@ export class BullMqQueue implements Queue {
 
   async enqueue(job: QueueJob): Promise<void> {
     if (this.#closed) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`Redis did not take run ${job.runId} within ${this.#options.enqueueTimeoutMs} ms`)),
+        this.#options.enqueueTimeoutMs,
+      );
+    });
+    try {
+      await Promise.race([this.#add(job), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async #add(job: QueueJob): Promise<void> {
     const name = queueName(job.companyId);
     // jobId = runId: BullMQ ignores an add whose id exists, so a run is handed out once however
     // often it is enqueued while its job lives (removed on completion, so a re-enqueue later works).

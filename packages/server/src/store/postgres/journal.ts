@@ -1,9 +1,8 @@
 import { AppError, type PayloadFormat } from '@weft/schema';
-import type pg from 'pg';
 import type { JournalWrite, RunLogInput, Store } from '../types.js';
 import { nowIso, type PostgresContext } from './context.js';
-import { type Queryable, statement } from './database.js';
-import { type Param, type PreparedPayload, payloadInserts, preparePayload } from './payloads.js';
+import { statement } from './database.js';
+import { type PreparedPayload, preparePayload } from './payloads.js';
 import { toJournalRecord, toPayloadRecord, toRunLog } from './rows.js';
 import type { PayloadsTable, RunLogsTable, StepResultsTable } from './tables.js';
 
@@ -12,24 +11,65 @@ type JournalMethods = Pick<
   'loadJournal' | 'recordStep' | 'appendLogs' | 'listRunLogs' | 'getPayload' | 'getPayloadBody' | 'loadPayloads'
 >;
 
-/** Rows per statement when a step writes many payloads or logs; keeps far below the 65 535 parameters of one statement. */
-const ROWS_PER_STATEMENT = 1000;
 const FOREIGN_KEY_VIOLATION = '23503';
+
+// Logs travel as parallel arrays (one parameter per column, whatever their number), so the
+// statements below have fixed text and are prepared once per connection. The payload id lists
+// of a log are JSON texts: an array of arrays would flatten in unnest.
+const LOG_COLUMNS = `unnest($LOG::text[], $LOG::text[], $LOG::text[], $LOG::text[], $LOG::integer[], $LOG::integer[], $LOG::json[], $LOG::json[],
+    $LOG::json[], $LOG::timestamptz[]) WITH ORDINALITY
+    AS u(step_id, step_name, level, message, attempt, duration_ms, ids_in, ids_out, data, created_at, n)`;
+const LOG_VALUES = `u.step_id, u.step_name, u.level, u.message, u.attempt, u.duration_ms,
+    ARRAY(SELECT json_array_elements_text(u.ids_in)), ARRAY(SELECT json_array_elements_text(u.ids_out)), u.data, u.created_at`;
+const LOG_INSERT =
+  'INSERT INTO run_logs (run_id, step_id, step_name, level, message, attempt, duration_ms, payload_ids_in, payload_ids_out, data, created_at)';
+
+/** Numbers the $LOG placeholders of LOG_COLUMNS from `first`. */
+function logColumns(first: number): string {
+  let n = first;
+  return LOG_COLUMNS.replace(/\$LOG/g, () => `$${n++}`);
+}
+
+/**
+ * A whole step in one statement, so one round trip and atomic without BEGIN/COMMIT. The journal
+ * row is inserted only when the run is the company's and every referenced payload is too; an item
+ * already journalled inserts nothing (ON CONFLICT waits for a concurrent insert of the same item,
+ * then sees it). Everything else hangs off that insert: counting the step on the run (the row lock
+ * there makes a run's steps take turns), the output payloads and the logs. The blobs of large
+ * bodies are appended by recordStep when there are any.
+ */
+const RECORD_STEP_SQL = `WITH run AS (
+    SELECT id FROM runs WHERE id = $1 AND company_id = $2
+  ), refs AS (
+    SELECT count(*) = cardinality($11::text[]) AS ok FROM payloads WHERE company_id = $2 AND id = ANY($11::text[])
+  ), s AS (
+    INSERT INTO step_results (run_id, item_key, step_id, status, outputs, variables, attempts, started_at, finished_at)
+    SELECT run.id, $3::text, $4::text, $5::text, $6::json, $7::json, $8::integer, $9::timestamptz, $10::timestamptz
+    FROM run, refs WHERE refs.ok
+    ON CONFLICT (run_id, item_key) DO NOTHING
+    RETURNING run_id
+  ), counted AS (
+    UPDATE runs SET steps_completed = steps_completed + 1 FROM s WHERE runs.id = s.run_id
+  ), p AS (
+    INSERT INTO payloads (id, company_id, run_id, format, meta, bytes, sha256, body, created_at)
+    SELECT u.id, $2::text, s.run_id, u.format, u.meta, u.bytes, u.sha256, u.body, $12::timestamptz
+    FROM s, unnest($13::text[], $14::text[], $15::json[], $16::bigint[], $17::text[], $18::bytea[]) AS u(id, format, meta, bytes, sha256, body)
+  ), l AS (
+    ${LOG_INSERT}
+    SELECT s.run_id, ${LOG_VALUES} FROM s, ${logColumns(19)} ORDER BY u.n
+  )`;
+const RECORD_STEP_RESULT = `SELECT (SELECT count(*) FROM run) AS run_found, (SELECT ok FROM refs) AS refs_ok, (SELECT count(*) FROM s) AS recorded`;
+const RECORD_STEP = statement(`${RECORD_STEP_SQL} ${RECORD_STEP_RESULT}`);
+const FIRST_BLOB_PARAM = 29;
 
 const SQL = {
   journal: statement('SELECT * FROM step_results WHERE run_id = $1 ORDER BY seq'),
-  // Counts the step on the run (which locks the run row, so a run's steps are recorded one at a
-  // time in order) and journals it; an item already journalled inserts nothing and returns no row.
-  recordStep: statement(`WITH r AS (
-      UPDATE runs SET steps_completed = steps_completed + 1 WHERE id = $1 AND company_id = $2 RETURNING steps_completed
-    )
-    INSERT INTO step_results (run_id, item_key, seq, step_id, status, outputs, variables, attempts, started_at, finished_at)
-    SELECT $1::text, $3::text, r.steps_completed, $4::text, $5::text, $6::json, $7::json, $8::integer, $9::timestamptz, $10::timestamptz FROM r
-    ON CONFLICT (run_id, item_key) DO NOTHING
-    RETURNING seq`),
   recorded: statement(
     'SELECT s.outputs FROM step_results s JOIN runs r ON r.id = s.run_id WHERE s.run_id = $1 AND r.company_id = $2 AND s.item_key = $3',
   ),
+  payloadsOfCompany: statement('SELECT id FROM payloads WHERE company_id = $1 AND id = ANY($2::text[])'),
+  // run_logs.run_id references runs: the database itself refuses logs of an unknown run.
+  appendLogs: statement(`${LOG_INSERT} SELECT $1::text, ${LOG_VALUES} FROM ${logColumns(2)} ORDER BY u.n`),
   payloadMeta: statement(
     'SELECT id, company_id, run_id, format, meta, bytes, sha256, created_at FROM payloads WHERE company_id = $1 AND id = $2',
   ),
@@ -45,79 +85,61 @@ const SQL = {
     WHERE r.company_id = $1 AND l.run_id = $2 ORDER BY l.id`),
 } as const;
 
+/** The log columns as parallel arrays, in LOG_COLUMNS order. */
+function logArrays(logs: RunLogInput[], at: string): unknown[][] {
+  return [
+    logs.map((l) => l.stepId),
+    logs.map((l) => l.stepName),
+    logs.map((l) => l.level),
+    logs.map((l) => l.message),
+    logs.map((l) => l.attempt),
+    logs.map((l) => l.durationMs),
+    logs.map((l) => JSON.stringify(l.payloadIdsIn)),
+    logs.map((l) => JSON.stringify(l.payloadIdsOut)),
+    logs.map((l) => (l.data === null ? null : JSON.stringify(l.data))),
+    logs.map((l) => l.createdAt ?? at),
+  ];
+}
+
+/**
+ * The blobs of large bodies, stored once per content. Each body is its own binary parameter:
+ * inside an array it would travel as hex text, twice its size.
+ */
+function blobInsert(payloads: PreparedPayload[], values: unknown[]): string | undefined {
+  const blobs = new Map<string, PreparedPayload>();
+  for (const p of payloads) if (!p.inline) blobs.set(p.sha256, p);
+  if (blobs.size === 0) return undefined;
+  const rows = [...blobs.values()].map((p) => {
+    values.push(p.sha256, p.bytes, p.body);
+    const n = values.length;
+    return `($${n - 2}::text, $${n - 1}::bigint, $${n}::bytea)`;
+  });
+  return `, b AS (
+    INSERT INTO payload_blobs (sha256, bytes, body, created_at) SELECT v.sha256, v.bytes, v.body, $12::timestamptz
+    FROM (SELECT 1 FROM s LIMIT 1) one, (VALUES ${rows.join(', ')}) AS v(sha256, bytes, body)
+    ON CONFLICT (sha256) DO NOTHING
+  )`;
+}
+
 /** The journal of completed steps, run logs and payload bodies. */
 export function journalMethods(ctx: PostgresContext): JournalMethods {
   const { db } = ctx;
-
-  const logInserts = (runId: string, logs: RunLogInput[], at: string, param: Param): string[] => {
-    if (logs.length === 0) return [];
-    const run = param(runId);
-    const rows = logs.map(
-      (log) =>
-        `(${run}::text, ${param(log.stepId)}::text, ${param(log.stepName)}::text, ${param(log.level)}::text, ${param(log.message)}::text, ${param(
-          log.attempt,
-        )}::integer, ${param(log.durationMs)}::integer, ${param(log.payloadIdsIn)}::text[], ${param(log.payloadIdsOut)}::text[], ${param(
-          log.data === null ? null : JSON.stringify(log.data),
-        )}::json, ${param(log.createdAt ?? at)}::timestamptz)`,
-    );
-    return [
-      `INSERT INTO run_logs (run_id, step_id, step_name, level, message, attempt, duration_ms, payload_ids_in, payload_ids_out, data, created_at)
-        VALUES ${rows.join(', ')}`,
-    ];
-  };
-
-  /**
-   * Inserts payloads and logs, a thousand rows of each per statement, and returns which of the
-   * referenced payload ids belong to the company (checked by the first statement).
-   */
-  const writeRows = async (
-    on: Queryable,
-    companyId: string,
-    runId: string,
-    at: string,
-    payloads: PreparedPayload[],
-    logs: RunLogInput[],
-    referenced: string[],
-  ): Promise<Set<string>> => {
-    const found = new Set<string>();
-    const chunks = Math.max(1, Math.ceil(payloads.length / ROWS_PER_STATEMENT), Math.ceil(logs.length / ROWS_PER_STATEMENT));
-    for (let chunk = 0; chunk < chunks; chunk++) {
-      const values: unknown[] = [];
-      const param: Param = (value) => {
-        values.push(value);
-        return `$${values.length}`;
-      };
-      const window = [chunk * ROWS_PER_STATEMENT, (chunk + 1) * ROWS_PER_STATEMENT] as const;
-      const inserts = [
-        ...payloadInserts(payloads.slice(...window), companyId, runId, at, param),
-        ...logInserts(runId, logs.slice(...window), at, param),
-      ];
-      const check = chunk === 0 && referenced.length > 0;
-      if (inserts.length === 0 && !check) continue;
-      const select = check
-        ? `SELECT id FROM payloads WHERE company_id = ${param(companyId)}::text AND id = ANY(${param(referenced)}::text[])`
-        : 'SELECT NULL::text AS id WHERE false';
-      const text = inserts.length === 0 ? select : `WITH ${inserts.map((part, i) => `w${i} AS (${part})`).join(', ')} ${select}`;
-      for (const row of await db.rows<{ id: string }>(text, values, on)) found.add(row.id);
-    }
-    return found;
-  };
 
   const readBody = (row: { id: string; body: Buffer | null }): Buffer => {
     if (row.body === null) throw new AppError('PAYLOAD_EXPIRED', `The payload ${row.id} was removed by retention.`);
     return row.body;
   };
 
-  const recordStep = async (client: pg.PoolClient, rollback: () => void, runId: string, companyId: string, write: JournalWrite) => {
+  const recordStep = async (runId: string, companyId: string, write: JournalWrite): Promise<Record<string, string[]>> => {
     const at = nowIso();
     const ids: Record<string, string[]> = {};
     const stored: PreparedPayload[] = [];
-    const referenced: string[] = [];
+    const referenced = new Set<string>();
     for (const [label, items] of Object.entries(write.outputs)) {
       const labelIds: string[] = [];
       for (const item of items) {
         if (item.id !== undefined) {
-          referenced.push(item.id);
+          referenced.add(item.id);
           labelIds.push(item.id);
         } else {
           const prepared = preparePayload(ctx, item);
@@ -127,40 +149,49 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
       }
       ids[label] = labelIds;
     }
-
-    const recorded = await db.row<{ seq: number }>(
-      SQL.recordStep,
-      [
-        runId,
-        companyId,
-        write.itemKey,
-        write.stepId,
-        write.status,
-        JSON.stringify(ids),
-        JSON.stringify(write.variables),
-        write.attempts,
-        write.startedAt,
-        write.finishedAt,
-      ],
-      client,
-    );
-    if (recorded === undefined) {
-      // Either not the company's run, or the item was recorded already (a worker that lost its
-      // lease finishing late): the first record stays, so every worker continues from the same outputs.
-      rollback();
-      const earlier = await db.row<{ outputs: Record<string, string[]> }>(SQL.recorded, [runId, companyId, write.itemKey], client);
-      if (earlier === undefined) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
-      return earlier.outputs;
-    }
-
     const logs =
       write.outputsLogIndex === undefined || write.logs[write.outputsLogIndex] === undefined
         ? write.logs
         : write.logs.map((l, i) => (i === write.outputsLogIndex ? { ...l, payloadIdsOut: Object.values(ids).flat() } : l));
-    const found = await writeRows(client, companyId, runId, at, stored, logs, referenced);
-    const missing = referenced.find((id) => !found.has(id));
-    if (missing !== undefined) throw new AppError('NOT_FOUND', `The payload ${missing} does not exist.`);
-    return ids;
+
+    const values: unknown[] = [
+      runId,
+      companyId,
+      write.itemKey,
+      write.stepId,
+      write.status,
+      JSON.stringify(ids),
+      JSON.stringify(write.variables),
+      write.attempts,
+      write.startedAt,
+      write.finishedAt,
+      [...referenced],
+      at,
+      stored.map((p) => p.id),
+      stored.map((p) => p.format),
+      stored.map((p) => p.meta),
+      stored.map((p) => p.bytes),
+      stored.map((p) => p.sha256),
+      stored.map((p) => (p.inline ? p.body : null)),
+      ...logArrays(logs, at),
+    ];
+    if (values.length !== FIRST_BLOB_PARAM - 1) throw new AppError('INTERNAL', 'recordStep parameters are out of step with its SQL.');
+    const blobs = blobInsert(stored, values);
+    const query = blobs === undefined ? RECORD_STEP : `${RECORD_STEP_SQL}${blobs} ${RECORD_STEP_RESULT}`;
+    const result = await db.row<{ run_found: number; refs_ok: boolean; recorded: number }>(query, values);
+    if (result?.recorded === 1) return ids;
+    if (result?.run_found !== 1) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
+
+    // Recorded already (a worker that lost its lease finishing late): the first record stays, so
+    // every worker continues from the same outputs. A fresh statement sees a concurrent first record.
+    const earlier = await db.row<{ outputs: Record<string, string[]> }>(SQL.recorded, [runId, companyId, write.itemKey]);
+    if (earlier !== undefined) return earlier.outputs;
+    if (result.refs_ok !== true) {
+      const found = new Set((await db.rows<{ id: string }>(SQL.payloadsOfCompany, [companyId, [...referenced]])).map((r) => r.id));
+      const missing = [...referenced].find((id) => !found.has(id)) ?? [...referenced][0];
+      throw new AppError('NOT_FOUND', `The payload ${missing} does not exist.`);
+    }
+    throw new AppError('STORAGE_UNAVAILABLE', `The step ${write.itemKey} of run ${runId} could not be recorded; try again.`);
   };
 
   return {
@@ -168,17 +199,13 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
       return (await db.rows<StepResultsTable>(SQL.journal, [runId])).map(toJournalRecord);
     },
 
-    async recordStep(runId, companyId, write) {
-      return db.transaction((client, rollback) => recordStep(client, rollback, runId, companyId, write));
-    },
+    recordStep,
 
     async appendLogs(runId, logs) {
       if (logs.length === 0) return;
       try {
-        if (logs.length <= ROWS_PER_STATEMENT) await writeRows(db.pool, '', runId, nowIso(), [], logs, []);
-        else await db.transaction((client) => writeRows(client, '', runId, nowIso(), [], logs, []));
+        await db.run(SQL.appendLogs, [runId, ...logArrays(logs, nowIso())]);
       } catch (err) {
-        // run_logs.run_id references runs: the database itself says the run is unknown.
         if ((err as { code?: string }).code === FOREIGN_KEY_VIOLATION) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
         throw err;
       }

@@ -173,12 +173,12 @@ CREATE TRIGGER runs_counted AFTER INSERT OR DELETE ON runs FOR EACH ROW EXECUTE 
 CREATE TRIGGER runs_recounted AFTER UPDATE OF status ON runs
   FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION runs_counted();
 
--- The journal: one row per completed step execution (item). seq is the run's count of recorded
--- steps at the time, which keeps the order recorded.
+-- The journal: one row per completed step execution (item). seq keeps the order recorded; it is
+-- drawn from a sequence rather than the run's step count so that recording a step is one statement.
 CREATE TABLE step_results (
   run_id      text COLLATE "C" NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
   item_key    text COLLATE "C" NOT NULL,
-  seq         integer NOT NULL,
+  seq         bigint GENERATED ALWAYS AS IDENTITY,
   step_id     text NOT NULL,
   status      text NOT NULL CHECK (status IN ('success', 'failure')),
   outputs     json NOT NULL,

@@ -6,8 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import type { Store } from '../types.js';
-import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 import { sqliteMigrations } from './migrations.js';
+import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
 interface SqliteHarness extends StoreHarness {
   dir: string;

@@ -1,7 +1,15 @@
 import { useState } from 'react';
 
 /** Any shape's config as JSON, for shapes without a form of their own yet. */
-export function JsonConfigForm({ config, onChange, readOnly }: { config: unknown; onChange(config: Record<string, unknown>): void; readOnly: boolean }) {
+export function JsonConfigForm({
+  config,
+  onChange,
+  readOnly,
+}: {
+  config: unknown;
+  onChange(config: Record<string, unknown>): void;
+  readOnly: boolean;
+}) {
   const [text, setText] = useState(() => JSON.stringify(config, null, 2));
   const [problem, setProblem] = useState<string | null>(null);
 
@@ -20,7 +28,14 @@ export function JsonConfigForm({ config, onChange, readOnly }: { config: unknown
     <div className="stack">
       <label>
         Config (JSON)
-        <textarea rows={12} className="code" value={text} readOnly={readOnly} onChange={(e) => setText(e.target.value)} onBlur={readOnly ? undefined : apply} />
+        <textarea
+          rows={12}
+          className="code"
+          value={text}
+          readOnly={readOnly}
+          onChange={(e) => setText(e.target.value)}
+          onBlur={readOnly ? undefined : apply}
+        />
       </label>
       {problem ? (
         <p className="error" role="alert">

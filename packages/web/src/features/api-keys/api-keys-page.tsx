@@ -49,7 +49,9 @@ export function ApiKeysPage() {
           </button>
         </form>
       </div>
-      <p className="muted">A key acts for your company with manager rights until revoked. Send it as <code>Authorization: Bearer &lt;key&gt;</code>.</p>
+      <p className="muted">
+        A key acts for your company with manager rights until revoked. Send it as <code>Authorization: Bearer &lt;key&gt;</code>.
+      </p>
       {created ? (
         <div className="new-key" role="status">
           <p>

@@ -90,7 +90,9 @@ export function FlowsPage() {
                     <span aria-hidden="true">{flow.enabled ? 'On' : 'Off'}</span>
                   </label>
                 </td>
-                <td>{flow.deployed_version_id ? <code title={flow.deployed_version_id}>{shortId(flow.deployed_version_id)}</code> : '—'}</td>
+                <td>
+                  {flow.deployed_version_id ? <code title={flow.deployed_version_id}>{shortId(flow.deployed_version_id)}</code> : '—'}
+                </td>
                 <td>{flow.versions_count}</td>
                 <td>
                   <StatusBadge status={flow.latest_run_status} />

@@ -4,7 +4,15 @@ import { formatTime } from '../../components/format';
 import { StatusBadge } from '../../components/status-badge';
 
 /** Every version of the flow, newest first, with its id to copy; choosing one shows it on the canvas. */
-export function VersionsList({ versions, selectedId, onSelect }: { versions: FlowVersion[]; selectedId: string; onSelect(id: string): void }) {
+export function VersionsList({
+  versions,
+  selectedId,
+  onSelect,
+}: {
+  versions: FlowVersion[];
+  selectedId: string;
+  onSelect(id: string): void;
+}) {
   return (
     <section className="versions" aria-label="Versions">
       <h2>Versions</h2>

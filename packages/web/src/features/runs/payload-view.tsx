@@ -52,7 +52,11 @@ export function PayloadView({ id, title }: { id: string; title: string }) {
         {info ? (
           <span className="muted">
             {info.format} · {info.bytes} bytes
-            {Object.keys(info.meta).length ? ` · meta ${Object.entries(info.meta).map(([k, v]) => `${k}=${v}`).join(', ')}` : ''}
+            {Object.keys(info.meta).length
+              ? ` · meta ${Object.entries(info.meta)
+                  .map(([k, v]) => `${k}=${v}`)
+                  .join(', ')}`
+              : ''}
           </span>
         ) : null}
         <button type="button" onClick={() => void download()} aria-label={`Download ${title}`}>
@@ -65,11 +69,7 @@ export function PayloadView({ id, title }: { id: string; title: string }) {
         </p>
       ) : null}
       {info && info.bytes > MAX_SHOWN_BYTES ? <p className="muted">Too large to show here; download it instead.</p> : null}
-      {text !== null ? (
-        <pre className="code output" tabIndex={0}>
-          {text || '(empty)'}
-        </pre>
-      ) : null}
+      {text !== null ? <pre className="code output">{text || '(empty)'}</pre> : null}
     </section>
   );
 }

@@ -37,7 +37,8 @@ export function RunPage({ runId }: { runId: string }) {
   const [actionError, setActionError] = useState<unknown>(null);
   const [open, setOpen] = useState<string | null>(null);
 
-  if (!state.data) return state.error ? <ErrorMessage error={state.error} title="The run could not be loaded" /> : <p className="muted">Loading…</p>;
+  if (!state.data)
+    return state.error ? <ErrorMessage error={state.error} title="The run could not be loaded" /> : <p className="muted">Loading…</p>;
   const { run, logs } = state.data;
   const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
 

@@ -43,7 +43,11 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
         </label>
         <label className="grow">
           URL
-          <input value={request.url} placeholder="https://api.example.com/customers or [[flow.crm_url]]" onChange={(e) => emit({ url: e.target.value })} />
+          <input
+            value={request.url}
+            placeholder="https://api.example.com/customers or [[flow.crm_url]]"
+            onChange={(e) => emit({ url: e.target.value })}
+          />
         </label>
       </div>
       <FieldErrorList errors={errorsUnder(errors, 'request.url')} />
@@ -76,7 +80,13 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
       <div className="row">
         <label>
           Time limit (seconds)
-          <input type="number" min={1} max={3600} value={config.timeout_seconds ?? ''} onChange={(e) => emit({}, { timeout_seconds: num(e.target.value) })} />
+          <input
+            type="number"
+            min={1}
+            max={3600}
+            value={config.timeout_seconds ?? ''}
+            onChange={(e) => emit({}, { timeout_seconds: num(e.target.value) })}
+          />
         </label>
         <label>
           Retries

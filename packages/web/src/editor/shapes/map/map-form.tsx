@@ -61,7 +61,12 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors }: Props) 
             readOnly={readOnly}
             errors={errorsUnder(errors, `rules[${i}]`)}
             previewErrors={(preview?.errors ?? []).filter((e) => e.rule === i).map((e) => e.message)}
-            onChange={(r) => setRules(rules.map((old, j) => (j === i ? r : old)), keys)}
+            onChange={(r) =>
+              setRules(
+                rules.map((old, j) => (j === i ? r : old)),
+                keys,
+              )
+            }
             onMove={(d) => move(i, d)}
             onDelete={() =>
               setRules(
@@ -72,33 +77,38 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors }: Props) 
           />
         ))}
       </table>
-      {rules.length === 0 ? <p className="muted">No rules yet. A rule copies a source path of the input to a target path of the output.</p> : null}
+      {rules.length === 0 ? (
+        <p className="muted">No rules yet. A rule copies a source path of the input to a target path of the output.</p>
+      ) : null}
       {readOnly ? null : (
         <button type="button" onClick={() => setRules([...rules, { source: '', target: '' }], [...keys, newKey()])}>
           Add rule
         </button>
       )}
       <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => !p.startsWith('rules[')))} />
-      <fieldset className="row" disabled={readOnly}>
-        <legend>Settings</legend>
-        <label>
-          Output format
-          <select value={config.output_format ?? ''} onChange={(e) => setting('output_format', e.target.value as PayloadFormat | '')}>
-            <option value="">json (default)</option>
-            {PAYLOAD_FORMATS.filter((f) => f !== 'json').map((f) => (
-              <option key={f}>{f}</option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Wrap input under key
-          <input value={config.wrap_input ?? ''} onChange={(e) => setting('wrap_input', e.target.value)} />
-        </label>
-        <label>
-          Wrap output under key
-          <input value={config.wrap_output ?? ''} onChange={(e) => setting('wrap_output', e.target.value)} />
-        </label>
-      </fieldset>
+      <details className="map-settings" open={Boolean(config.output_format || config.wrap_input || config.wrap_output)}>
+        <summary>Output format and wrapping</summary>
+        <fieldset className="row" disabled={readOnly}>
+          <legend className="visually-hidden">Output format and wrapping</legend>
+          <label>
+            Output format
+            <select value={config.output_format ?? ''} onChange={(e) => setting('output_format', e.target.value as PayloadFormat | '')}>
+              <option value="">json (default)</option>
+              {PAYLOAD_FORMATS.filter((f) => f !== 'json').map((f) => (
+                <option key={f}>{f}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Wrap input under key
+            <input value={config.wrap_input ?? ''} onChange={(e) => setting('wrap_input', e.target.value)} />
+          </label>
+          <label>
+            Wrap output under key
+            <input value={config.wrap_output ?? ''} onChange={(e) => setting('wrap_output', e.target.value)} />
+          </label>
+        </fieldset>
+      </details>
       <MapPreviewPanel stepKey={stepKey} config={full} onResult={setPreview} />
     </div>
   );

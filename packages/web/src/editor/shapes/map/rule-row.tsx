@@ -69,24 +69,25 @@ export function RuleRow({ rule, index, count, readOnly, errors, previewErrors, o
       <tr>
         <th scope="row">{n}</th>
         <td>
-          <label>
-            <span className="visually-hidden">Source of rule {n}</span>
-            <input
-              value={source}
-              readOnly={readOnly}
-              placeholder="*.first_name"
-              onChange={(e) => {
-                setSource(e.target.value);
-                onChange(withSource(rule, e.target.value));
-              }}
-            />
-          </label>
+          <input
+            aria-label={`Source of rule ${n}`}
+            value={source}
+            readOnly={readOnly}
+            placeholder="*.first_name"
+            onChange={(e) => {
+              setSource(e.target.value);
+              onChange(withSource(rule, e.target.value));
+            }}
+          />
         </td>
         <td>
-          <label>
-            <span className="visually-hidden">Target of rule {n}</span>
-            <input value={rule.target} readOnly={readOnly} placeholder="*.firstName" onChange={(e) => onChange({ ...rule, target: e.target.value })} />
-          </label>
+          <input
+            aria-label={`Target of rule ${n}`}
+            value={rule.target}
+            readOnly={readOnly}
+            placeholder="*.firstName"
+            onChange={(e) => onChange({ ...rule, target: e.target.value })}
+          />
         </td>
         <td className="actions">
           {readOnly ? null : (
@@ -129,18 +130,18 @@ export function RuleRow({ rule, index, count, readOnly, errors, previewErrors, o
           </ul>
           {readOnly ? null : (
             <div className="row add-transform">
-              <label>
-                <span className="visually-hidden">Transform to add to rule {n}</span>
-                <select value={fn} onChange={(e) => setFn(e.target.value)}>
-                  {TRANSFORM_NAMES.map((name) => (
-                    <option key={name}>{name}</option>
-                  ))}
-                </select>
-              </label>
-              <label className="grow">
-                <span className="visually-hidden">Arguments (JSON) of the transform for rule {n}</span>
-                <input value={args} placeholder='arguments, e.g. {"separator": " "}' onChange={(e) => setArgs(e.target.value)} />
-              </label>
+              <select aria-label={`Transform to add to rule ${n}`} value={fn} onChange={(e) => setFn(e.target.value)}>
+                {TRANSFORM_NAMES.map((name) => (
+                  <option key={name}>{name}</option>
+                ))}
+              </select>
+              <input
+                className="grow"
+                aria-label={`Arguments (JSON) of the transform for rule ${n}`}
+                value={args}
+                placeholder='arguments, e.g. {"separator": " "}'
+                onChange={(e) => setArgs(e.target.value)}
+              />
               <button type="button" onClick={addTransform} aria-label={`Add transform to rule ${n}`}>
                 Add transform
               </button>
