@@ -58,6 +58,21 @@ export const ERROR_CODES = {
     fix: 'The step needs structured data (JSON, XML or CSV) with a list or object at its path; check the path against the payload.',
   },
   ASSERTION_FAILED: { status: 422, kind: 'user', fix: 'The payload differs from the expected document; see the differences listed.' },
+  SCRIPT_ERROR: {
+    status: 422,
+    kind: 'user',
+    fix: 'The script failed to compile, threw, broke its contract or returned output that is not JSON or too large; see the message and line.',
+  },
+  SCRIPT_TIMEOUT: {
+    status: 422,
+    kind: 'user',
+    fix: 'The script ran longer than its time limit and was stopped; look for a loop that never ends, or raise timeout_seconds (at most 120).',
+  },
+  SCRIPT_MEMORY: {
+    status: 422,
+    kind: 'user',
+    fix: 'The script used more memory than its limit and was stopped; process the payload in smaller pieces (flow_control or split).',
+  },
   XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
   INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -21,6 +21,8 @@ export interface Config {
   tokenTtlSeconds: number;
   /** WEFT_TOKEN_SECRET: HMAC key for tokens; generated and stored with the data when absent. */
   tokenSecret: string | undefined;
+  /** WEFT_CREDENTIALS_KEY: base64 of 32 bytes encrypting connector credentials; generated and stored with the data when absent. */
+  credentialsKey: string | undefined;
   /** WEFT_WORKER_CONCURRENCY: runs one process advances at once. */
   workerConcurrency: number;
   /** WEFT_COMPANY_CONCURRENCY: running runs per company. */
@@ -74,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     bodyLimitBytes: int(env, 'WEFT_BODY_LIMIT_BYTES', 8 * 1024 * 1024),
     tokenTtlSeconds: int(env, 'WEFT_TOKEN_TTL_SECONDS', 86_400),
     tokenSecret: env.WEFT_TOKEN_SECRET || undefined,
+    credentialsKey: env.WEFT_CREDENTIALS_KEY || undefined,
     workerConcurrency: int(env, 'WEFT_WORKER_CONCURRENCY', 64),
     companyConcurrency: int(env, 'WEFT_COMPANY_CONCURRENCY', 64),
     leaseMs: int(env, 'WEFT_LEASE_MS', 30_000),

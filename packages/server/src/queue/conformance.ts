@@ -76,7 +76,8 @@ export function queueConformanceSuite(name: string, makeQueue: () => Promise<Que
           async () => {
             running++;
             peak = Math.max(peak, running);
-            await new Promise((r) => setTimeout(r, 5));
+            // Long enough for a distributed queue to hand out the next jobs (a round trip each) meanwhile.
+            await new Promise((r) => setTimeout(r, 25));
             running--;
             if (++done === 12) resolve();
           },
@@ -98,6 +99,8 @@ export function queueConformanceSuite(name: string, makeQueue: () => Promise<Que
       );
       await queue.enqueue(job('r1'));
       await queue.enqueue(job('r1'));
+      // A distributed queue may take a few round trips to hand r1 out; then any second hand-out would follow within 40 ms.
+      for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
       await new Promise((r) => setTimeout(r, 40));
       expect(seen).toEqual(['r1']);
     });

@@ -213,6 +213,60 @@ export interface CreateRunResult {
   replayed: boolean;
 }
 
+export type ConnectorProtocol = 'http' | 'postgres' | 'mysql';
+
+/**
+ * A system Weft talks to, defined once per company. Auth methods and endpoints are kept as the
+ * API validated them (snake_case JSON); they never hold secrets, which belong to instances.
+ */
+export interface Connector {
+  id: string;
+  companyId: string;
+  name: string;
+  protocol: ConnectorProtocol;
+  /** A template: may name connector variables as {{name}}. */
+  baseUrl: string;
+  variables: Record<string, { default?: string; description?: string }>;
+  authMethods: Array<Record<string, unknown>>;
+  endpoints: Array<Record<string, unknown>>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type ConnectorInput = Omit<Connector, 'id' | 'companyId' | 'createdAt' | 'updatedAt'>;
+
+/** Credentials as the store keeps them: the ciphertext (crypto/credentials.ts) and the field names, never values. */
+export interface SealedCredentials {
+  ciphertext: string;
+  fields: string[];
+}
+
+/** A company's configured connector. Carries no ciphertext: that is read only through getInstanceSecret. */
+export interface Instance {
+  id: string;
+  companyId: string;
+  connectorId: string;
+  name: string;
+  variables: Record<string, string>;
+  /** The name of one of the connector's auth methods; null for none chosen. */
+  authMethod: string | null;
+  credentialsSet: boolean;
+  credentialFields: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface InstanceInput {
+  connectorId: string;
+  name: string;
+  variables: Record<string, string>;
+  authMethod: string | null;
+  credentials: SealedCredentials | null;
+}
+
+/** `credentials: null` removes them; absent leaves them as they are. */
+export type InstancePatch = Partial<Omit<InstanceInput, 'connectorId'>>;
+
 export interface Store {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -335,4 +389,25 @@ export interface Store {
    * throws AppError PAYLOAD_EXPIRED for an id that is not there (any more).
    */
   loadPayloads(runId: string, ids: string[]): Promise<Array<PayloadInput & { id: string }>>;
+
+  // connectors and their instances
+  createConnector(companyId: string, input: ConnectorInput): Promise<Connector>;
+  getConnector(companyId: string, connectorId: string): Promise<Connector | undefined>;
+  /** Newest first. */
+  listConnectors(companyId: string, page: Page): Promise<PageResult<Connector>>;
+  updateConnector(companyId: string, connectorId: string, patch: Partial<ConnectorInput>): Promise<Connector | undefined>;
+  /** Throws AppError CONFLICT while instances use the connector. */
+  deleteConnector(companyId: string, connectorId: string): Promise<boolean>;
+  /** Throws AppError NOT_FOUND when the connector is not the company's. */
+  createInstance(companyId: string, input: InstanceInput): Promise<Instance>;
+  getInstance(companyId: string, instanceId: string): Promise<Instance | undefined>;
+  /**
+   * The credentials ciphertext, for the one caller that decrypts (the engine, test connection):
+   * null when the instance has none, undefined when the instance is unknown.
+   */
+  getInstanceSecret(companyId: string, instanceId: string): Promise<string | null | undefined>;
+  /** Newest first; `connectorId` narrows to one connector's instances. */
+  listInstances(companyId: string, filters: { connectorId?: string }, page: Page): Promise<PageResult<Instance>>;
+  updateInstance(companyId: string, instanceId: string, patch: InstancePatch): Promise<Instance | undefined>;
+  deleteInstance(companyId: string, instanceId: string): Promise<boolean>;
 }

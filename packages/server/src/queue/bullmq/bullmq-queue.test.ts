@@ -73,7 +73,7 @@ if (REDIS_URL === undefined) {
         seen.push(j.runId);
         running++;
         peak = Math.max(peak, running);
-        await sleep(20);
+        await sleep(40);
         running--;
       };
       one.consume(handler, { concurrency: 4, companyConcurrency: 2 });

@@ -242,4 +242,43 @@ CREATE TABLE idempotency_keys (
 );
 `;
 
-export const postgresMigrations: readonly Migration[] = [{ id: '001_init', sql: init }];
+/**
+ * Connectors and their instances. Numbered 003 as in SQLite, so one id names one change in both
+ * adapters (SQLite's 002 has no counterpart here). Instances keep credentials only as ciphertext (the
+ * store never sees plaintext); credential_fields holds the field names, which the API may show.
+ */
+const connectors = /* sql */ `
+CREATE TABLE connectors (
+  id           text COLLATE "C" PRIMARY KEY,
+  company_id   text COLLATE "C" NOT NULL REFERENCES companies (id),
+  name         text NOT NULL,
+  protocol     text NOT NULL CHECK (protocol IN ('http', 'postgres', 'mysql')),
+  base_url     text NOT NULL,
+  variables    json NOT NULL,
+  auth_methods json NOT NULL,
+  endpoints    json NOT NULL,
+  created_at   timestamptz NOT NULL,
+  updated_at   timestamptz NOT NULL
+);
+CREATE INDEX connectors_company ON connectors (company_id, id);
+
+CREATE TABLE instances (
+  id                     text COLLATE "C" PRIMARY KEY,
+  company_id             text COLLATE "C" NOT NULL REFERENCES companies (id),
+  connector_id           text COLLATE "C" NOT NULL REFERENCES connectors (id),
+  name                   text NOT NULL,
+  variables              json NOT NULL,
+  auth_method            text,
+  credentials_ciphertext text,
+  credential_fields      text[] NOT NULL,
+  created_at             timestamptz NOT NULL,
+  updated_at             timestamptz NOT NULL
+);
+CREATE INDEX instances_company ON instances (company_id, id);
+CREATE INDEX instances_connector ON instances (connector_id);
+`;
+
+export const postgresMigrations: readonly Migration[] = [
+  { id: '001_init', sql: init },
+  { id: '003_connectors', sql: connectors },
+];

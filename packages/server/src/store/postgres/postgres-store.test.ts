@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import type { Store } from '../types.js';
+import { postgresMigrations } from './migrations.js';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
 const DATABASE_URL = process.env.WEFT_TEST_DATABASE_URL;
@@ -94,8 +95,8 @@ if (DATABASE_URL === undefined) {
       await store.migrate();
       const other = harness.open();
       await Promise.all([other.migrate(), store.migrate()]);
-      const ids = await harness.admin.query(`SELECT id FROM "${harness.schema}".schema_migrations`);
-      expect(ids.rows).toEqual([{ id: '001_init' }]);
+      const ids = await harness.admin.query(`SELECT id FROM "${harness.schema}".schema_migrations ORDER BY id`);
+      expect(ids.rows).toEqual(postgresMigrations.map((m) => ({ id: m.id })));
       const tables = await harness.admin.query(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_name IN ('runs', 'payload_blobs')",
         [harness.schema],

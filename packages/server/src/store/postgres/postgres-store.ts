@@ -1,5 +1,6 @@
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
+import { connectorMethods } from './connectors.js';
 import type { PostgresContext } from './context.js';
 import { PostgresDatabase, toStorageError } from './database.js';
 import { flowMethods } from './flows.js';
@@ -48,6 +49,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...flowMethods(ctx),
     ...runMethods(ctx),
     ...journalMethods(ctx),
+    ...connectorMethods(ctx),
   };
   return withStorageErrors(store);
 }

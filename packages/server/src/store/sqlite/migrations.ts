@@ -223,7 +223,44 @@ const flowVersionsByFlow = /* sql */ `
 CREATE INDEX flow_versions_flow ON flow_versions (flow_id, number);
 `;
 
+/**
+ * Connectors and their instances. Instances keep credentials only as ciphertext (the store never
+ * sees plaintext); credential_fields holds the field names, which the API may show. Deleting a
+ * connector that instances use is refused, which the foreign key also enforces.
+ */
+const connectors = /* sql */ `
+CREATE TABLE connectors (
+  id           TEXT PRIMARY KEY,
+  company_id   TEXT NOT NULL REFERENCES companies (id),
+  name         TEXT NOT NULL,
+  protocol     TEXT NOT NULL CHECK (protocol IN ('http', 'postgres', 'mysql')),
+  base_url     TEXT NOT NULL,
+  variables    TEXT NOT NULL,
+  auth_methods TEXT NOT NULL,
+  endpoints    TEXT NOT NULL,
+  created_at   TEXT NOT NULL,
+  updated_at   TEXT NOT NULL
+);
+CREATE INDEX connectors_company ON connectors (company_id, id);
+
+CREATE TABLE instances (
+  id                     TEXT PRIMARY KEY,
+  company_id             TEXT NOT NULL REFERENCES companies (id),
+  connector_id           TEXT NOT NULL REFERENCES connectors (id),
+  name                   TEXT NOT NULL,
+  variables              TEXT NOT NULL,
+  auth_method            TEXT,
+  credentials_ciphertext TEXT,
+  credential_fields      TEXT NOT NULL,
+  created_at             TEXT NOT NULL,
+  updated_at             TEXT NOT NULL
+);
+CREATE INDEX instances_company ON instances (company_id, id);
+CREATE INDEX instances_connector ON instances (connector_id);
+`;
+
 export const sqliteMigrations: readonly Migration[] = [
   { id: '001_init', sql: init },
   { id: '002_flow_versions_flow', sql: flowVersionsByFlow },
+  { id: '003_connectors', sql: connectors },
 ];

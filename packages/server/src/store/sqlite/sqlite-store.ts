@@ -2,6 +2,7 @@ import { AppError } from '@weft/schema';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
+import { connectorMethods } from './connectors.js';
 import type { SqliteContext } from './context.js';
 import { SqliteDatabase } from './database.js';
 import { flowMethods } from './flows.js';
@@ -53,6 +54,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...flowMethods(ctx),
     ...runMethods(ctx),
     ...journalMethods(ctx),
+    ...connectorMethods(ctx),
   };
   return withStorageErrors(store);
 }

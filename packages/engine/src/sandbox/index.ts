@@ -1,0 +1,12 @@
+export { LOG_LINE_MAX_CHARS, SCRIPT_FILENAME } from './bootstrap.js';
+export {
+  createSandbox,
+  type RunOptions,
+  SANDBOX_DEFAULTS,
+  type Sandbox,
+  type SandboxOptions,
+  ScriptError,
+  type ScriptInput,
+  type ScriptOutput,
+} from './sandbox.js';
+export { type ScriptLanguage, type TranspileResult, transpileScript } from './transpile.js';
