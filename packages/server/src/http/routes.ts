@@ -3,8 +3,10 @@ import type { AppDeps } from '../app.js';
 import type { Config } from '../config/index.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { authRoutes } from './auth/routes.js';
+import { connectorRoutes } from './connectors/routes.js';
 import { flowRoutes } from './flows/routes.js';
 import { healthRoutes } from './health/routes.js';
+import { instanceRoutes } from './instances/routes.js';
 import { mapRoutes } from './map/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { startRoutes } from './start/routes.js';
@@ -23,5 +25,7 @@ export async function registerRoutes(app: FastifyInstance, config: Config, deps:
   await startRoutes(app, config, deps);
   await runRoutes(app, config, deps);
   await mapRoutes(app, config, deps);
+  await connectorRoutes(app, config, deps);
+  await instanceRoutes(app, config, deps);
   await webRoutes(app, config, deps);
 }

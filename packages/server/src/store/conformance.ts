@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FlowDefinition } from '@weft/schema';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { CreateRunInput, JournalWrite, PayloadInput, Run, RunLogInput, Store } from './types.js';
+import type { ConnectorInput, CreateRunInput, JournalWrite, PayloadInput, Run, RunLogInput, SealedCredentials, Store } from './types.js';
 
 /**
  * The behaviour every Store adapter must have (spec/quality.md §1.6: one suite, every mode).
@@ -1250,6 +1250,145 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         });
         expect((await store.getPayloadBody(a, first.inputPayloadId ?? ''))?.equals(big)).toBe(true);
         expect((await store.getPayloadBody(a, second.inputPayloadId ?? ''))?.equals(big)).toBe(true);
+      });
+    });
+    describe('connectors and instances', () => {
+      const shop = (name = 'Shop'): ConnectorInput => ({
+        name,
+        protocol: 'http',
+        baseUrl: 'https://{{shop}}.example.com/api',
+        variables: { shop: { default: 'demo', description: 'The shop subdomain' } },
+        authMethods: [{ type: 'api_key', in: 'header', param_name: 'X-Api-Key' }],
+        endpoints: [{ name: 'orders', method: 'GET', path: '/orders', data_type: 'json', direction: 'receive' }],
+      });
+      const sealed = (ciphertext = 'v1:k:iv:tag:body'): SealedCredentials => ({ ciphertext, fields: ['key'] });
+
+      it('creates, reads, lists, changes and deletes connectors', async () => {
+        const { company: c } = await company('Acme');
+        const created = await store.createConnector(c.id, shop());
+        expect(created).toMatchObject({ companyId: c.id, ...shop() });
+        expect(created.createdAt).toBe(created.updatedAt);
+        expect(await store.getConnector(c.id, created.id)).toEqual(created);
+
+        const second = await store.createConnector(c.id, shop('ERP'));
+        const page = await store.listConnectors(c.id, { page: 1, perPage: 1 });
+        expect(page.total).toBe(2);
+        expect(page.rows.map((r) => r.id)).toEqual([second.id]);
+        expect((await store.listConnectors(c.id, { page: 2, perPage: 1 })).rows.map((r) => r.id)).toEqual([created.id]);
+
+        const changed = await store.updateConnector(c.id, created.id, { name: 'Shop 2', endpoints: [], variables: {} });
+        expect(changed).toMatchObject({ name: 'Shop 2', endpoints: [], variables: {}, baseUrl: created.baseUrl, authMethods: created.authMethods });
+        expect(await store.getConnector(c.id, created.id)).toEqual(changed);
+
+        expect(await store.deleteConnector(c.id, created.id)).toBe(true);
+        expect(await store.getConnector(c.id, created.id)).toBeUndefined();
+        expect(await store.deleteConnector(c.id, created.id)).toBe(false);
+        expect(await store.updateConnector(c.id, created.id, { name: 'gone' })).toBeUndefined();
+      });
+
+      it('creates, reads, lists, changes and deletes instances, keeping the ciphertext out of every read but one', async () => {
+        const { company: c } = await company('Acme');
+        const connector = await store.createConnector(c.id, shop());
+        const other = await store.createConnector(c.id, shop('ERP'));
+        const created = await store.createInstance(c.id, {
+          connectorId: connector.id,
+          name: 'Live shop',
+          variables: { shop: 'acme' },
+          authMethod: 'api_key',
+          credentials: sealed('v1:k:iv:tag:first'),
+        });
+        expect(created).toMatchObject({
+          companyId: c.id,
+          connectorId: connector.id,
+          name: 'Live shop',
+          variables: { shop: 'acme' },
+          authMethod: 'api_key',
+          credentialsSet: true,
+          credentialFields: ['key'],
+        });
+        expect(JSON.stringify(created)).not.toContain('first');
+        expect(await store.getInstance(c.id, created.id)).toEqual(created);
+        expect(await store.getInstanceSecret(c.id, created.id)).toBe('v1:k:iv:tag:first');
+
+        const bare = await store.createInstance(c.id, { connectorId: other.id, name: 'ERP', variables: {}, authMethod: null, credentials: null });
+        expect(bare).toMatchObject({ credentialsSet: false, credentialFields: [], authMethod: null });
+        expect(await store.getInstanceSecret(c.id, bare.id)).toBeNull();
+
+        const all = await store.listInstances(c.id, {}, { page: 1, perPage: 10 });
+        expect(all.total).toBe(2);
+        expect(all.rows.map((r) => r.id)).toEqual([bare.id, created.id]);
+        expect(JSON.stringify(all)).not.toContain('v1:k');
+        const narrowed = await store.listInstances(c.id, { connectorId: connector.id }, { page: 1, perPage: 10 });
+        expect(narrowed).toEqual({ rows: [created], total: 1 });
+
+        const renamed = await store.updateInstance(c.id, created.id, { name: 'Renamed', variables: {} });
+        expect(renamed).toMatchObject({ name: 'Renamed', variables: {}, credentialsSet: true, credentialFields: ['key'] });
+        expect(await store.getInstanceSecret(c.id, created.id)).toBe('v1:k:iv:tag:first');
+        await store.updateInstance(c.id, created.id, { credentials: { ciphertext: 'v1:k:iv:tag:second', fields: ['user', 'pass'] } });
+        expect(await store.getInstanceSecret(c.id, created.id)).toBe('v1:k:iv:tag:second');
+        expect((await store.getInstance(c.id, created.id))?.credentialFields).toEqual(['user', 'pass']);
+        const cleared = await store.updateInstance(c.id, created.id, { credentials: null, authMethod: null });
+        expect(cleared).toMatchObject({ credentialsSet: false, credentialFields: [], authMethod: null });
+        expect(await store.getInstanceSecret(c.id, created.id)).toBeNull();
+
+        expect(await store.deleteInstance(c.id, created.id)).toBe(true);
+        expect(await store.getInstance(c.id, created.id)).toBeUndefined();
+        expect(await store.getInstanceSecret(c.id, created.id)).toBeUndefined();
+        expect(await store.deleteInstance(c.id, created.id)).toBe(false);
+        expect(await store.updateInstance(c.id, created.id, { name: 'gone' })).toBeUndefined();
+      });
+
+      it('refuses an instance of an unknown connector', async () => {
+        const { company: c } = await company('Acme');
+        await expect(
+          store.createInstance(c.id, { connectorId: 'no-such-connector', name: 'x', variables: {}, authMethod: null, credentials: null }),
+        ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      });
+
+      it('refuses to delete a connector while instances use it', async () => {
+        const { company: c } = await company('Acme');
+        const connector = await store.createConnector(c.id, shop());
+        const instance = await store.createInstance(c.id, { connectorId: connector.id, name: 'x', variables: {}, authMethod: null, credentials: null });
+        await expect(store.deleteConnector(c.id, connector.id)).rejects.toMatchObject({ code: 'CONFLICT' });
+        expect(await store.getConnector(c.id, connector.id)).toBeDefined();
+        await store.deleteInstance(c.id, instance.id);
+        expect(await store.deleteConnector(c.id, connector.id)).toBe(true);
+      });
+
+      it("another company cannot see, use, change or delete a company's connectors and instances", async () => {
+        const { company: a } = await company('Acme');
+        const { company: b } = await company('Bolt');
+        const connector = await store.createConnector(a.id, shop());
+        const instance = await store.createInstance(a.id, {
+          connectorId: connector.id,
+          name: 'Live',
+          variables: {},
+          authMethod: 'api_key',
+          credentials: sealed(),
+        });
+
+        expect(await store.getConnector(b.id, connector.id)).toBeUndefined();
+        expect(await store.listConnectors(b.id, { page: 1, perPage: 10 })).toEqual({ rows: [], total: 0 });
+        expect(await store.updateConnector(b.id, connector.id, { name: 'hijacked' })).toBeUndefined();
+        expect(await store.deleteConnector(b.id, connector.id)).toBe(false);
+        await expect(
+          store.createInstance(b.id, { connectorId: connector.id, name: 'borrowed', variables: {}, authMethod: null, credentials: null }),
+        ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+
+        expect(await store.getInstance(b.id, instance.id)).toBeUndefined();
+        expect(await store.getInstanceSecret(b.id, instance.id)).toBeUndefined();
+        expect(await store.listInstances(b.id, {}, { page: 1, perPage: 10 })).toEqual({ rows: [], total: 0 });
+        expect(await store.listInstances(b.id, { connectorId: connector.id }, { page: 1, perPage: 10 })).toEqual({ rows: [], total: 0 });
+        expect(await store.updateInstance(b.id, instance.id, { credentials: null })).toBeUndefined();
+        expect(await store.deleteInstance(b.id, instance.id)).toBe(false);
+
+        expect(await store.getConnector(a.id, connector.id)).toMatchObject({ name: 'Shop' });
+        expect(await store.getInstance(a.id, instance.id)).toMatchObject({ name: 'Live', credentialsSet: true });
+        expect(await store.getInstanceSecret(a.id, instance.id)).toBe(sealed().ciphertext);
+      });
+
+      it('refuses a connector for a company that does not exist', async () => {
+        await expect(store.createConnector('no-such-company', shop())).rejects.toMatchObject({ code: 'NOT_FOUND' });
       });
     });
   });

@@ -8,6 +8,17 @@ import { BullMqQueue, type BullMqQueueOptions, queueName } from './bullmq-queue.
 
 const REDIS_URL = process.env.WEFT_TEST_REDIS_URL;
 
+it('rejects an enqueue Redis does not take in time (the run is committed; the reconciler finds it)', async () => {
+  // Nothing listens on port 9: the client keeps reconnecting and the add waits.
+  const queue = new BullMqQueue({ url: 'redis://127.0.0.1:9', prefix: 'weft-test-down', enqueueTimeoutMs: 200 });
+  const startedAt = Date.now();
+  await expect(
+    queue.enqueue({ runId: 'r1', companyId: 'c1', priority: 3, expedite: false, queuedAt: new Date().toISOString() }),
+  ).rejects.toThrow(/Redis did not take run r1 within 200 ms/);
+  expect(Date.now() - startedAt).toBeLessThan(2000);
+  await queue.close();
+});
+
 if (REDIS_URL === undefined) {
   it.skip('BullMQ queue: runs only when WEFT_TEST_REDIS_URL names a Redis server (e.g. redis://127.0.0.1:6379)', () => {});
 } else {

@@ -117,8 +117,11 @@ export class BullMqQueue implements Queue {
         this.#options.enqueueTimeoutMs,
       );
     });
+    const adding = this.#add(job);
+    // After a timeout the add may still settle (it is idempotent); its outcome no longer matters.
+    adding.catch(() => {});
     try {
-      await Promise.race([this.#add(job), timeout]);
+      await Promise.race([adding, timeout]);
     } finally {
       clearTimeout(timer);
     }
@@ -194,7 +197,9 @@ export class BullMqQueue implements Queue {
     this.#lanes.clear();
     this.#producers.clear();
     this.#subscriber?.disconnect();
-    await this.#client.quit().catch(() => this.#client.disconnect());
+    // quit() would wait in the offline queue for a Redis that is down.
+    if (this.#client.status === 'ready') await this.#client.quit().catch(() => this.#client.disconnect());
+    else this.#client.disconnect();
   }
 
   #producer(name: string): BullQueue<QueueJob> {
