@@ -1,3 +1,5 @@
+import type { Sandbox } from './sandbox/index.js';
+
 /** What the engine needs from outside, passed in so the engine reads no env and opens no driver. */
 export interface EngineServices {
   /** The outbound HTTP client for connector shapes, with the egress guard applied. */
@@ -5,6 +7,21 @@ export interface EngineServices {
   now(): Date;
   /** Milliseconds to wait; tests may shorten it. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /** The company's deployed scripts, for the `script` shape; without it that shape fails its step. */
+  scripts?: ScriptStore;
+  /** Where scripts run; the `script` shape uses a process-wide default sandbox when absent. */
+  sandbox?: Sandbox;
+}
+
+/** A deployed script's code, already JavaScript (TypeScript is transpiled on deploy). */
+export interface ScriptSource {
+  code: string;
+  version: number;
+}
+
+export interface ScriptStore {
+  /** The named script at `version`, or its latest deployed version; undefined when there is no such script or version. */
+  load(companyId: string, name: string, version?: number): Promise<ScriptSource | undefined>;
 }
 
 export interface HttpRequest {

@@ -17,6 +17,7 @@ export const SHAPES = [
   'assert',
   'notify',
   'try_catch',
+  'script',
 ] as const;
 export type ShapeName = (typeof SHAPES)[number];
 

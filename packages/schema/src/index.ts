@@ -13,6 +13,7 @@ export * from './shapes/map.js';
 export * from './shapes/notify.js';
 export * from './shapes/records-path.js';
 export * from './shapes/route.js';
+export * from './shapes/script.js';
 export * from './shapes/set-variables.js';
 export * from './shapes/split.js';
 export * from './shapes/transform-names.js';

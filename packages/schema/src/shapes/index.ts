@@ -9,6 +9,7 @@ import { ManualPayloadConfigSchema } from './manual-payload.js';
 import { MapConfigSchema } from './map.js';
 import { NotifyConfigSchema } from './notify.js';
 import { RouteConfigSchema } from './route.js';
+import { ScriptConfigSchema } from './script.js';
 import { SetVariablesConfigSchema } from './set-variables.js';
 import { SplitConfigSchema } from './split.js';
 import { TriggerConfigSchema } from './trigger.js';
@@ -32,6 +33,7 @@ export const SHAPE_CONFIG_SCHEMAS: Record<ShapeName, TSchema> = {
   assert: AssertConfigSchema,
   notify: NotifyConfigSchema,
   try_catch: TryCatchConfigSchema,
+  script: ScriptConfigSchema,
 };
 
 /**

@@ -4,7 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../store/index.js';
-import { CREDENTIALS_KEY_SETTING, createCredentialCipher, credentialKeyId, loadCredentialCipher, parseCredentialKey } from './credentials.js';
+import {
+  CREDENTIALS_KEY_SETTING,
+  createCredentialCipher,
+  credentialKeyId,
+  loadCredentialCipher,
+  parseCredentialKey,
+} from './credentials.js';
 
 const key = () => parseCredentialKey(randomBytes(32).toString('base64'), 'test key');
 const secrets = { username: 'ada', password: 'CANARY-SECRET-4242' };

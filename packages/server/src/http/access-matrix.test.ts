@@ -35,7 +35,10 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/v1/logout': { access: 'read' },
   'GET /api/v1/me': { access: 'read' },
   'GET /api/v1/users': { access: 'read' },
-  'POST /api/v1/users': { access: 'write', body: { name: 'New', email: 'new-{n}@matrix.test', password: 'correct horse battery', role: 'user' } },
+  'POST /api/v1/users': {
+    access: 'write',
+    body: { name: 'New', email: 'new-{n}@matrix.test', password: 'correct horse battery', role: 'user' },
+  },
   'GET /api/v1/users/:id': { access: 'read' },
   'POST /api/v1/api-keys': { access: 'write', body: { name: 'matrix' } },
   'GET /api/v1/api-keys': { access: 'read' },
@@ -70,6 +73,17 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/v1/flow-runs/:runId/retry': { access: 'write' },
   'POST /api/v1/flow-runs/:runId/stop': { access: 'write' },
   'POST /api/v1/map/preview': { access: 'read', body: { rules: [{ source: 'a', target: 'b' }], payload: '{"a":1}' } },
+  'GET /api/v1/connectors': { access: 'read' },
+  'POST /api/v1/connectors': { access: 'write', body: { name: 'Matrix', protocol: 'http', base_url: 'https://matrix.example.com' } },
+  'GET /api/v1/connectors/:connectorId': { access: 'read' },
+  'PATCH /api/v1/connectors/:connectorId': { access: 'write', body: { name: 'changed' } },
+  'DELETE /api/v1/connectors/:connectorId': { access: 'write' },
+  'GET /api/v1/instances': { access: 'read' },
+  // The connector id is company A's, filled in once it exists (beforeAll).
+  'POST /api/v1/instances': { access: 'write', body: { connector_id: 'set-in-beforeAll', name: 'Matrix' } },
+  'GET /api/v1/instances/:instanceId': { access: 'read' },
+  'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
+  'DELETE /api/v1/instances/:instanceId': { access: 'write' },
 };
 
 const ROLES: Role[] = ['read_only', 'user', 'manager', 'administrator'];
@@ -92,16 +106,57 @@ describe('the roles and tenancy matrix', () => {
     tokens.other = sys.auth((await sys.register()).token);
     // Company A's objects, for the other company to try.
     const h = sys.auth(admin);
-    const flow = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Owned', definition } })).json().data;
-    const start = (await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flow.id}/manual/${flow.draft_version_id}`, headers: h, payload: { payload: '' } })).json();
+    const flow = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Owned', definition } })).json()
+      .data;
+    const start = (
+      await sys.app.inject({
+        method: 'POST',
+        url: `/api/v1/flows/${flow.id}/manual/${flow.draft_version_id}`,
+        headers: h,
+        payload: { payload: '' },
+      })
+    ).json();
     const run = await waitForRun(sys.app, h, start.flow_run_id);
     const key = (await sys.app.inject({ method: 'POST', url: '/api/v1/api-keys', headers: h, payload: { name: 'owned' } })).json().data;
-    ids = { flowId: flow.id, versionId: flow.draft_version_id, runId: run.id as string, payloadId: run.input_payload_id as string, id: key.id, userId: owner.userId };
+    const connector = (
+      await sys.app.inject({
+        method: 'POST',
+        url: '/api/v1/connectors',
+        headers: h,
+        payload: {
+          name: 'Owned',
+          protocol: 'http',
+          base_url: 'https://owned.example.com',
+          auth_methods: [{ type: 'api_key', in: 'header', param_name: 'X-Key' }],
+        },
+      })
+    ).json().data;
+    const instance = (
+      await sys.app.inject({
+        method: 'POST',
+        url: '/api/v1/instances',
+        headers: h,
+        payload: { connector_id: connector.id, name: 'Owned', auth_method: 'api_key', credentials: { key: 'owned-secret' } },
+      })
+    ).json().data;
+    MATRIX['POST /api/v1/instances']!.body = { connector_id: connector.id, name: 'Matrix' };
+    ids = {
+      flowId: flow.id,
+      versionId: flow.draft_version_id,
+      runId: run.id as string,
+      payloadId: run.input_payload_id as string,
+      id: key.id,
+      userId: owner.userId,
+      connectorId: connector.id as string,
+      instanceId: instance.id as string,
+    };
   });
   afterAll(() => sys.close());
 
   const urlFor = (pattern: string, params: Record<string, string>) =>
-    pattern.replace(/:(\w+)/g, (_, name: string) => (name === 'id' && pattern.startsWith('/api/v1/users') ? params.userId! : params[name]!));
+    pattern.replace(/:(\w+)/g, (_, name: string) =>
+      name === 'id' && pattern.startsWith('/api/v1/users') ? params.userId! : params[name]!,
+    );
 
   async function call(key: string, headers: Record<string, string>) {
     const [method, pattern] = key.split(' ') as [string, string];

@@ -1277,7 +1277,13 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         expect((await store.listConnectors(c.id, { page: 2, perPage: 1 })).rows.map((r) => r.id)).toEqual([created.id]);
 
         const changed = await store.updateConnector(c.id, created.id, { name: 'Shop 2', endpoints: [], variables: {} });
-        expect(changed).toMatchObject({ name: 'Shop 2', endpoints: [], variables: {}, baseUrl: created.baseUrl, authMethods: created.authMethods });
+        expect(changed).toMatchObject({
+          name: 'Shop 2',
+          endpoints: [],
+          variables: {},
+          baseUrl: created.baseUrl,
+          authMethods: created.authMethods,
+        });
         expect(await store.getConnector(c.id, created.id)).toEqual(changed);
 
         expect(await store.deleteConnector(c.id, created.id)).toBe(true);
@@ -1310,7 +1316,13 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         expect(await store.getInstance(c.id, created.id)).toEqual(created);
         expect(await store.getInstanceSecret(c.id, created.id)).toBe('v1:k:iv:tag:first');
 
-        const bare = await store.createInstance(c.id, { connectorId: other.id, name: 'ERP', variables: {}, authMethod: null, credentials: null });
+        const bare = await store.createInstance(c.id, {
+          connectorId: other.id,
+          name: 'ERP',
+          variables: {},
+          authMethod: null,
+          credentials: null,
+        });
         expect(bare).toMatchObject({ credentialsSet: false, credentialFields: [], authMethod: null });
         expect(await store.getInstanceSecret(c.id, bare.id)).toBeNull();
 
@@ -1348,7 +1360,13 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
       it('refuses to delete a connector while instances use it', async () => {
         const { company: c } = await company('Acme');
         const connector = await store.createConnector(c.id, shop());
-        const instance = await store.createInstance(c.id, { connectorId: connector.id, name: 'x', variables: {}, authMethod: null, credentials: null });
+        const instance = await store.createInstance(c.id, {
+          connectorId: connector.id,
+          name: 'x',
+          variables: {},
+          authMethod: null,
+          credentials: null,
+        });
         await expect(store.deleteConnector(c.id, connector.id)).rejects.toMatchObject({ code: 'CONFLICT' });
         expect(await store.getConnector(c.id, connector.id)).toBeDefined();
         await store.deleteInstance(c.id, instance.id);

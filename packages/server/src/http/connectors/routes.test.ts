@@ -38,7 +38,8 @@ describe('connectors API', () => {
   });
   afterAll(() => sys.close());
 
-  const post = (payload: unknown, headers = h) => sys.app.inject({ method: 'POST', url: '/api/v1/connectors', headers, payload: payload as object });
+  const post = (payload: unknown, headers = h) =>
+    sys.app.inject({ method: 'POST', url: '/api/v1/connectors', headers, payload: payload as object });
 
   it('creates a connector and returns it as GET and the list do', async () => {
     const res = await post(SHOP_CONNECTOR);
@@ -101,13 +102,37 @@ describe('connectors API', () => {
     ['a database URL for http', { ...SHOP_CONNECTOR, base_url: 'postgres://db/x' }, 'base_url'],
     ['an unknown auth type', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'kerberos' }] }, 'auth_methods[0].type'],
     ['a secret in an auth method', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'bearer', token: 'abc' }] }, 'auth_methods[0].token'],
-    ['an api key without its parameter', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'api_key', in: 'header' }] }, 'auth_methods[0].param_name'],
-    ['a relative token URL', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'oauth2_client_credentials', token_url: '/token' }] }, 'auth_methods[0].token_url'],
+    [
+      'an api key without its parameter',
+      { ...SHOP_CONNECTOR, auth_methods: [{ type: 'api_key', in: 'header' }] },
+      'auth_methods[0].param_name',
+    ],
+    [
+      'a relative token URL',
+      { ...SHOP_CONNECTOR, auth_methods: [{ type: 'oauth2_client_credentials', token_url: '/token' }] },
+      'auth_methods[0].token_url',
+    ],
     ['two auth methods of one name', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'basic' }, { type: 'basic' }] }, 'auth_methods[1].name'],
-    ['an unknown endpoint field', { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], retries: 3 }] }, 'endpoints[0].retries'],
-    ['an unknown data type', { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], data_type: 'yaml' }] }, 'endpoints[0].data_type'],
-    ['an unknown pagination type', { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], pagination: { type: 'magic' } }] }, 'endpoints[0].pagination.type'],
-    ['two endpoints of one name', { ...SHOP_CONNECTOR, endpoints: [SHOP_CONNECTOR.endpoints[1], SHOP_CONNECTOR.endpoints[1]] }, 'endpoints[1].name'],
+    [
+      'an unknown endpoint field',
+      { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], retries: 3 }] },
+      'endpoints[0].retries',
+    ],
+    [
+      'an unknown data type',
+      { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], data_type: 'yaml' }] },
+      'endpoints[0].data_type',
+    ],
+    [
+      'an unknown pagination type',
+      { ...SHOP_CONNECTOR, endpoints: [{ ...SHOP_CONNECTOR.endpoints[1], pagination: { type: 'magic' } }] },
+      'endpoints[0].pagination.type',
+    ],
+    [
+      'two endpoints of one name',
+      { ...SHOP_CONNECTOR, endpoints: [SHOP_CONNECTOR.endpoints[1], SHOP_CONNECTOR.endpoints[1]] },
+      'endpoints[1].name',
+    ],
     ['a bad variable', { ...SHOP_CONNECTOR, variables: { shop: { value: 'x' } } }, 'variables.shop.value'],
   ])('refuses %s with 422 naming the field', async (_what, body, path) => {
     const res = await post(body);

@@ -14,7 +14,11 @@ export async function connectorRoutes(app: FastifyInstance, _config: Config, { s
     '/api/v1/connectors',
     {
       config: { access: 'read' },
-      schema: { tags: ['connectors'], summary: 'List connectors', querystring: Type.Object({ ...PageQuery }, { additionalProperties: true }) },
+      schema: {
+        tags: ['connectors'],
+        summary: 'List connectors',
+        querystring: Type.Object({ ...PageQuery }, { additionalProperties: true }),
+      },
     },
     async (request) => {
       const query = request.query as { page?: number; per_page?: number };

@@ -20,7 +20,10 @@ export type AuthType = (typeof AUTH_TYPES)[number];
 
 const Variables = Type.Record(
   Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }),
-  Type.Object({ default: Type.Optional(Type.String({ maxLength: 2000 })), description: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }),
+  Type.Object(
+    { default: Type.Optional(Type.String({ maxLength: 2000 })), description: Type.Optional(Type.String({ maxLength: 2000 })) },
+    { additionalProperties: false },
+  ),
   { additionalProperties: false, maxProperties: 100 },
 );
 
@@ -42,11 +45,21 @@ const AUTH_SETTINGS: Record<AuthType, TObject> = {
   none: Type.Object({ type: Type.Literal('none'), ...authCommon }, { additionalProperties: false }),
   basic: Type.Object({ type: Type.Literal('basic'), ...authCommon }, { additionalProperties: false }),
   bearer: Type.Object(
-    { type: Type.Literal('bearer'), ...authCommon, header: Type.Optional(ParamName), prefix: Type.Optional(Type.String({ maxLength: 100 })) },
+    {
+      type: Type.Literal('bearer'),
+      ...authCommon,
+      header: Type.Optional(ParamName),
+      prefix: Type.Optional(Type.String({ maxLength: 100 })),
+    },
     { additionalProperties: false },
   ),
   api_key: Type.Object(
-    { type: Type.Literal('api_key'), ...authCommon, in: Type.Union([Type.Literal('header'), Type.Literal('query')]), param_name: ParamName },
+    {
+      type: Type.Literal('api_key'),
+      ...authCommon,
+      in: Type.Union([Type.Literal('header'), Type.Literal('query')]),
+      param_name: ParamName,
+    },
     { additionalProperties: false },
   ),
   oauth2_client_credentials: Type.Object(

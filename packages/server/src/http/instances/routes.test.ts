@@ -99,7 +99,11 @@ describe('instances API', () => {
 
     const switched = await call('PATCH', url, { auth_method: 'login', credentials: { username: 'ada', password: `${CANARY}-basic` } });
     expect(switched.statusCode).toBe(200);
-    expect(switched.json().data).toMatchObject({ auth_method: 'login', credentials_set: true, credential_fields: ['password', 'username'] });
+    expect(switched.json().data).toMatchObject({
+      auth_method: 'login',
+      credentials_set: true,
+      credential_fields: ['password', 'username'],
+    });
 
     // The stored credentials are basic ones: another method needs new credentials with it.
     const stale = await call('PATCH', url, { auth_method: 'api_key' });

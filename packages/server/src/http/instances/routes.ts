@@ -97,11 +97,10 @@ export async function instanceRoutes(app: FastifyInstance, config: Config, { sto
       const connectorId = query['filter[connector_id]'];
       const page = query.page ?? 1;
       const perPage = query.per_page ?? 25;
-      const result = await store.listInstances(
-        request.auth.companyId,
-        typeof connectorId === 'string' ? { connectorId } : {},
-        { page, perPage },
-      );
+      const result = await store.listInstances(request.auth.companyId, typeof connectorId === 'string' ? { connectorId } : {}, {
+        page,
+        perPage,
+      });
       return listEnvelope(request, result.rows.map(instanceJson), result.total, page, perPage);
     },
   );

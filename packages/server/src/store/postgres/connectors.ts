@@ -57,7 +57,8 @@ const SQL = {
   connectorPage: statement('SELECT * FROM connectors WHERE company_id = $1 ORDER BY id DESC LIMIT $2 OFFSET $3'),
   connectorCount: statement('SELECT count(*) AS n FROM connectors WHERE company_id = $1'),
   // From the company row: no connector for a company that does not exist.
-  insertConnector: statement(`INSERT INTO connectors (id, company_id, name, protocol, base_url, variables, auth_methods, endpoints, created_at, updated_at)
+  insertConnector:
+    statement(`INSERT INTO connectors (id, company_id, name, protocol, base_url, variables, auth_methods, endpoints, created_at, updated_at)
     SELECT $1::text, c.id, $3::text, $4::text, $5::text, $6::json, $7::json, $8::json, $9::timestamptz, $9::timestamptz
     FROM companies c WHERE c.id = $2 RETURNING *`),
   // The instance check and the delete are one statement; the foreign key catches an instance
@@ -106,7 +107,13 @@ function toInstance(row: InstanceRow): Instance {
 /** Connectors and instances. Instances hold credentials only as the ciphertext they were given. */
 export function connectorMethods({ db }: PostgresContext): ConnectorMethods {
   /** Updates the given columns (values already cast in `casts`) of the company's row; the row after, if any. */
-  const update = async <R>(table: 'connectors' | 'instances', returning: string, companyId: string, id: string, values: Array<[string, unknown, string]>) => {
+  const update = async <R>(
+    table: 'connectors' | 'instances',
+    returning: string,
+    companyId: string,
+    id: string,
+    values: Array<[string, unknown, string]>,
+  ) => {
     const sets = values.map(([column, , cast], i) => `${column} = $${i + 3}::${cast}`).join(', ');
     return db.row<R>(`UPDATE ${table} SET ${sets} WHERE company_id = $1 AND id = $2 RETURNING ${returning}`, [
       companyId,
