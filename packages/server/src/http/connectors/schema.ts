@@ -155,8 +155,10 @@ function collect(out: FieldErrors, prefix: string, schema: TObject, value: unkno
   }
 }
 
-function add(out: FieldErrors, key: string, message: string): void {
-  (out[key] ??= []).push(message);
+export function addFieldError(out: FieldErrors, key: string, message: string): void {
+  const list = out[key] ?? [];
+  list.push(message);
+  out[key] = list;
 }
 
 const BASE_URL_SCHEMES: Record<ConnectorProtocol, string[]> = {
@@ -190,23 +192,23 @@ export interface ConnectorBodyJson {
 export function assertConnector(body: ConnectorBodyJson): ConnectorInput {
   const errors: FieldErrors = {};
   const baseUrlProblem = checkBaseUrl(body.protocol, body.base_url);
-  if (baseUrlProblem) add(errors, 'base_url', baseUrlProblem);
+  if (baseUrlProblem) addFieldError(errors, 'base_url', baseUrlProblem);
 
   const authMethods = body.auth_methods ?? [];
   const keys = new Set<string>();
   authMethods.forEach((method, i) => {
     const type = method.type;
     if (typeof type !== 'string' || !(AUTH_TYPES as readonly string[]).includes(type)) {
-      add(errors, `auth_methods[${i}].type`, `must be one of ${AUTH_TYPES.join(', ')}`);
+      addFieldError(errors, `auth_methods[${i}].type`, `must be one of ${AUTH_TYPES.join(', ')}`);
       return;
     }
     collect(errors, `auth_methods[${i}]`, AUTH_SETTINGS[type as AuthType], method);
     if (type === 'oauth2_client_credentials' && typeof method.token_url === 'string') {
       const problem = checkBaseUrl('http', method.token_url);
-      if (problem) add(errors, `auth_methods[${i}].token_url`, problem);
+      if (problem) addFieldError(errors, `auth_methods[${i}].token_url`, problem);
     }
     const key = authMethodKey(method);
-    if (keys.has(key)) add(errors, `auth_methods[${i}].name`, `another auth method is already called "${key}"; give each a name`);
+    if (keys.has(key)) addFieldError(errors, `auth_methods[${i}].name`, `another auth method is already called "${key}"; give each a name`);
     keys.add(key);
   });
 
@@ -215,7 +217,7 @@ export function assertConnector(body: ConnectorBodyJson): ConnectorInput {
   endpoints.forEach((endpoint, i) => {
     collect(errors, `endpoints[${i}]`, Endpoint, endpoint);
     if (typeof endpoint.name === 'string') {
-      if (names.has(endpoint.name)) add(errors, `endpoints[${i}].name`, `another endpoint is already called "${endpoint.name}"`);
+      if (names.has(endpoint.name)) addFieldError(errors, `endpoints[${i}].name`, `another endpoint is already called "${endpoint.name}"`);
       names.add(endpoint.name);
     }
   });

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialCipher } from '../../crypto/credentials.js';
 import { createTestSystem } from '../../test-support/harness.js';
@@ -163,7 +164,9 @@ describe('instances API', () => {
     for (const body of seen) expect(body).not.toContain(CANARY);
   });
 
-  it('keeps no plaintext credentials in the database files', async () => {
+  const onPostgres = process.env.WEFT_TEST_STORE === 'postgres';
+
+  it.skipIf(onPostgres)('keeps no plaintext credentials in the SQLite database files', async () => {
     const files = await listFiles(sys.dataDir);
     expect(files.some((f) => f.endsWith('.db'))).toBe(true);
     for (const file of files) {
@@ -175,6 +178,19 @@ describe('instances API', () => {
     const all = Buffer.concat(await Promise.all(files.map((f) => readFile(f))));
     expect(all.includes(Buffer.from('Live ERP'))).toBe(true);
     expect(all.includes(Buffer.from('X-Signature'))).toBe(true);
+  });
+
+  it.runIf(onPostgres)('keeps no plaintext credentials in the PostgreSQL rows', async () => {
+    const client = new pg.Client({ connectionString: sys.config.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ row: string }>(`SELECT i::text AS row FROM "${sys.config.databaseSchema}".instances i`);
+      expect(rows.length).toBeGreaterThan(0);
+      for (const { row } of rows) expect(row).not.toContain(CANARY);
+      expect(rows.some(({ row }) => row.includes('X-Signature'))).toBe(true);
+    } finally {
+      await client.end();
+    }
   });
 });
 

@@ -5,7 +5,7 @@ import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { type CredentialCipher, loadCredentialCipher } from '../../crypto/credentials.js';
 import type { Connector, InstancePatch, SealedCredentials } from '../../store/types.js';
-import { authMethodKey, credentialFieldsFor } from '../connectors/schema.js';
+import { addFieldError, authMethodKey, credentialFieldsFor } from '../connectors/schema.js';
 import { instanceJson } from '../connectors/serialize.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery } from '../pagination.js';
@@ -49,9 +49,7 @@ interface InstanceState {
 /** Checks an instance against its connector: known variables, a known auth method, the credential fields it needs. */
 function assertFitsConnector(connector: Connector, state: InstanceState): void {
   const errors: FieldErrors = {};
-  const add = (key: string, message: string) => {
-    (errors[key] ??= []).push(message);
-  };
+  const add = (key: string, message: string) => addFieldError(errors, key, message);
   for (const name of Object.keys(state.variables)) {
     if (!(name in connector.variables)) add(`variables.${name}`, 'is not a variable of the connector');
   }
