@@ -6,9 +6,30 @@ export { type FormatCodec, Payload, registerFormat } from './payload.js';
 export { type ExecuteRunInput, executeRun, type RunOutcome } from './run/execute-run.js';
 export type { JournalEntry, LogEntry, RunJournalPort, StepWrite } from './run/journal.js';
 export { MemoryJournal } from './run/memory-journal.js';
-export type { EngineServices, HttpClient, HttpRequest, HttpResponse } from './services.js';
+export {
+  createSandbox,
+  type RunOptions as SandboxRunOptions,
+  SANDBOX_DEFAULTS,
+  type Sandbox,
+  type SandboxOptions,
+  ScriptError,
+  type ScriptInput,
+  type ScriptLanguage,
+  type ScriptOutput,
+  type TranspileResult,
+  transpileScript,
+} from './sandbox/index.js';
+export type { EngineServices, HttpClient, HttpRequest, HttpResponse, ScriptSource, ScriptStore } from './services.js';
 export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape.js';
 export { idempotencyKey } from './shapes/connector/index.js';
+export type {
+  ConnectorResolver,
+  EndpointPagination,
+  EndpointParam,
+  ResolvedAuth,
+  ResolvedEndpoint,
+  ResolvedEndpointDefinition,
+} from './shapes/connector/endpoint.js';
 export { shapeRegistry } from './shapes/index.js';
 export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export { renderTemplate, templateReferences } from './templates/index.js';

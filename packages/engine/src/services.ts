@@ -1,4 +1,5 @@
 import type { Sandbox } from './sandbox/index.js';
+import type { ConnectorResolver } from './shapes/connector/endpoint.js';
 
 /** What the engine needs from outside, passed in so the engine reads no env and opens no driver. */
 export interface EngineServices {
@@ -11,6 +12,8 @@ export interface EngineServices {
   scripts?: ScriptStore;
   /** Where scripts run; the `script` shape uses a process-wide default sandbox when absent. */
   sandbox?: Sandbox;
+  /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
+  connectors?: ConnectorResolver;
 }
 
 /** A deployed script's code, already JavaScript (TypeScript is transpiled on deploy). */

@@ -6,6 +6,7 @@ export {
   type Sandbox,
   type SandboxOptions,
   ScriptError,
+  type ScriptErrorCode,
   type ScriptInput,
   type ScriptOutput,
 } from './sandbox.js';

@@ -68,12 +68,28 @@ describe('the script sandbox', () => {
       ['defines no main', 'const x = 1;', /defines no function main\(input\)/],
       ['returns no object', 'function main() { return 42 }', /must return an object .*got number/],
       ['returns no payload', 'function main() { return { meta: {} } }', /returned no payload/],
-      ['returns an unknown key', 'function main() { return { payload: 1, variable: {} } }', /returned "variable"; it may return payload, meta, variables and logs/],
-      ['returns meta that is not text', 'function main() { return { payload: 1, meta: { n: 1 } } }', /meta\.n must be a string, got number/],
-      ['returns variables that are not an object', 'function main() { return { payload: 1, variables: ["a"] } }', /variables must be an object of strings/],
+      [
+        'returns an unknown key',
+        'function main() { return { payload: 1, variable: {} } }',
+        /returned "variable"; it may return payload, meta, variables and logs/,
+      ],
+      [
+        'returns meta that is not text',
+        'function main() { return { payload: 1, meta: { n: 1 } } }',
+        /meta\.n must be a string, got number/,
+      ],
+      [
+        'returns variables that are not an object',
+        'function main() { return { payload: 1, variables: ["a"] } }',
+        /variables must be an object of strings/,
+      ],
       ['returns logs that are not text', 'function main() { return { payload: 1, logs: [1] } }', /logs must be a list of strings/],
     ])('that %s', async (_what, code, message) => {
-      await expect(sandbox.run(code, input({}))).rejects.toMatchObject({ code: 'SCRIPT_ERROR', retryable: false, message: expect.stringMatching(message) });
+      await expect(sandbox.run(code, input({}))).rejects.toMatchObject({
+        code: 'SCRIPT_ERROR',
+        retryable: false,
+        message: expect.stringMatching(message),
+      });
     });
   });
 
@@ -147,7 +163,10 @@ describe('the script sandbox', () => {
   it('keeps at most maxLogLines console lines and notes how many were dropped', async () => {
     const small = createSandbox({ maxLogLines: 3 });
     try {
-      const output = await small.run('function main() { for (let i = 0; i < 100000; i++) console.log(i); return { payload: 1 } }', input({}));
+      const output = await small.run(
+        'function main() { for (let i = 0; i < 100000; i++) console.log(i); return { payload: 1 } }',
+        input({}),
+      );
       expect(output.logs).toEqual(['0', '1', '2', '… 99997 more log lines dropped (limit 3 per run)']);
     } finally {
       small.dispose();
@@ -188,7 +207,11 @@ describe('the script sandbox', () => {
   });
 
   it.each([
-    ['a function', 'function main() { return { payload: { at: 1, fn() {} } } }', /result\.payload\.fn is a function, which has no JSON form/],
+    [
+      'a function',
+      'function main() { return { payload: { at: 1, fn() {} } } }',
+      /result\.payload\.fn is a function, which has no JSON form/,
+    ],
     ['a cycle', 'function main() { const a = { list: [] }; a.list.push(a); return { payload: a } }', /the result is not JSON: .*circular/i],
     ['a BigInt', 'function main() { return { payload: [1n] } }', /result\.payload\[0\] is a bigint/],
     ['NaN', 'function main() { return { payload: { n: 0 / 0 } } }', /result\.payload\.n is NaN/],

@@ -43,10 +43,13 @@ export interface Sandbox {
   dispose(): void;
 }
 
+export type ScriptErrorCode = 'SCRIPT_ERROR' | 'SCRIPT_TIMEOUT' | 'SCRIPT_MEMORY';
+
 /** A script failure; `logs` holds what the script printed before it failed, when that could be read. */
 export class ScriptError extends AppError {
+  declare readonly code: ScriptErrorCode;
   readonly logs: string[];
-  constructor(code: 'SCRIPT_ERROR' | 'SCRIPT_TIMEOUT' | 'SCRIPT_MEMORY', message: string, logs: string[] = [], cause?: unknown) {
+  constructor(code: ScriptErrorCode, message: string, logs: string[] = [], cause?: unknown) {
     super(code, message, cause === undefined ? {} : { cause });
     this.name = 'ScriptError';
     this.logs = logs;
@@ -147,7 +150,7 @@ export function createSandbox(options: SandboxOptions = {}): Sandbox {
       if (err instanceof ScriptError && stoppedBy === undefined && !isolate.isDisposed) reusable = true;
       if (failure instanceof ScriptError && failure.logs.length === 0) {
         const logs = await logsSoFar();
-        if (logs.length > 0) throw new ScriptError(failure.code as ScriptCode, failure.message, logs, failure.cause);
+        if (logs.length > 0) throw new ScriptError(failure.code, failure.message, logs, failure.cause);
       }
       throw failure;
     } finally {
@@ -208,8 +211,6 @@ function createIsolatePool(memoryLimitMb: number) {
   return pool;
 }
 
-type ScriptCode = 'SCRIPT_ERROR' | 'SCRIPT_TIMEOUT' | 'SCRIPT_MEMORY';
-
 function definedOnly(options: SandboxOptions): SandboxOptions {
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
 }
@@ -221,7 +222,11 @@ function readResult(tuple: RunTuple, logs: string[], maxOutputBytes: number): Sc
     case 'error':
       // A script may catch this RangeError, so it is not always fatal; uncaught, it is the memory limit speaking.
       if (tuple[1].startsWith('RangeError: Array buffer allocation failed')) {
-        throw new ScriptError('SCRIPT_MEMORY', `script could not allocate memory within its limit: ${tuple[1]}${tuple[2] > 0 ? ` (line ${tuple[2]})` : ''}`, logs);
+        throw new ScriptError(
+          'SCRIPT_MEMORY',
+          `script could not allocate memory within its limit: ${tuple[1]}${tuple[2] > 0 ? ` (line ${tuple[2]})` : ''}`,
+          logs,
+        );
       }
       throw new ScriptError('SCRIPT_ERROR', `script failed: ${tuple[1]}${tuple[2] > 0 ? ` (line ${tuple[2]})` : ''}`, logs);
     case 'contract':
@@ -236,7 +241,11 @@ function readResult(tuple: RunTuple, logs: string[], maxOutputBytes: number): Sc
   if (typeof json !== 'string') throw new ScriptError('SCRIPT_ERROR', 'script output refused: the result is not JSON', logs);
   const bytes = Buffer.byteLength(json);
   if (bytes > maxOutputBytes) {
-    throw new ScriptError('SCRIPT_ERROR', `script output refused: the result is ${bytes} bytes of JSON, more than the limit of ${maxOutputBytes}`, logs);
+    throw new ScriptError(
+      'SCRIPT_ERROR',
+      `script output refused: the result is ${bytes} bytes of JSON, more than the limit of ${maxOutputBytes}`,
+      logs,
+    );
   }
   let result: unknown;
   try {
@@ -306,7 +315,12 @@ function runtimeError(err: unknown, when: string): unknown {
   const e = err as Error;
   if (typeof e?.message === 'string' && (ISOLATE_TIMEOUT_MESSAGE.test(e.message) || ISOLATE_MEMORY_MESSAGE.test(e.message))) return err;
   const found = STACK_LOCATION.exec(e?.stack ?? '');
-  return new ScriptError('SCRIPT_ERROR', `script failed ${when}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${found ? ` (line ${found[1]})` : ''}`, [], err);
+  return new ScriptError(
+    'SCRIPT_ERROR',
+    `script failed ${when}: ${e?.name ?? 'Error'}: ${e?.message ?? String(err)}${found ? ` (line ${found[1]})` : ''}`,
+    [],
+    err,
+  );
 }
 
 function classify(

@@ -48,7 +48,9 @@ describe('transpileScript', () => {
   it('refuses modules, which the sandbox cannot run', () => {
     for (const language of ['javascript', 'typescript'] as const) {
       const result = transpileScript('export function main() { return { payload: 1 } }', language);
-      expect(result).toMatchObject({ errors: [{ message: expect.stringMatching(/export.*scripts are plain scripts/), line: expect.any(Number) }] });
+      expect(result).toMatchObject({
+        errors: [{ message: expect.stringMatching(/export.*scripts are plain scripts/), line: expect.any(Number) }],
+      });
     }
   });
 });

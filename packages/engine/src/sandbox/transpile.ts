@@ -66,9 +66,7 @@ function classicScriptProblem(code: string): TranspileProblem | undefined {
     const found = SYNTAX_LOCATION.exec(e?.message ?? '');
     const message = found ? raw.replace(SYNTAX_LOCATION, '') : raw;
     const hint = /\b(import|export)\b/.test(message) ? ' (scripts are plain scripts: define function main(input) at the top level)' : '';
-    return found
-      ? { message: `${message}${hint}`, line: Number(found[1]), column: Number(found[2]) }
-      : { message: `${message}${hint}` };
+    return found ? { message: `${message}${hint}`, line: Number(found[1]), column: Number(found[2]) } : { message: `${message}${hint}` };
   } finally {
     isolate.dispose();
   }

@@ -8,6 +8,7 @@ import { manualPayloadShape } from './manual-payload/index.js';
 import { mapShape } from './map/index.js';
 import { notifyShape } from './notify/index.js';
 import { routeShape } from './route/index.js';
+import { scriptShape } from './script/index.js';
 import { setVariablesShape } from './set-variables/index.js';
 import { splitShape } from './split/index.js';
 import { triggerShape } from './trigger/index.js';
@@ -29,6 +30,7 @@ export function shapeRegistry(): Map<string, Shape<any>> {
     assertShape,
     notifyShape,
     tryCatchShape,
+    scriptShape,
   ];
   return new Map(shapes.map((s) => [s.name, s]));
 }

@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import type { ConfigProblem } from './conditions.js';
 
 /** The methods an inline connector request may use. */
 export const CONNECTOR_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'] as const;
@@ -28,10 +29,25 @@ export const ConnectorRequestSchema = Type.Object(
   { additionalProperties: false },
 );
 
-/** Config of the `connector` shape with an inline request (spec/flows.md §3). */
+const ENDPOINT_VARIABLE_PATTERN = '^[A-Za-z_][A-Za-z0-9_]{0,63}$';
+
+/**
+ * Config of the `connector` shape (spec/flows.md §3): an inline `request`, or an `instance` and
+ * one of its connector's `endpoint`s. Exactly one of the two is checked by
+ * connectorConfigProblems rather than by a union here, so a mistake is answered with one message
+ * at one path instead of every branch's errors.
+ */
 export const ConnectorConfigSchema = Type.Object(
   {
-    request: ConnectorRequestSchema,
+    request: Type.Optional(ConnectorRequestSchema),
+    instance: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The id of the instance to call.' })),
+    endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The name of one of the instance's connector's endpoints." })),
+    variables: Type.Optional(
+      Type.Record(Type.String({ pattern: ENDPOINT_VARIABLE_PATTERN }), Type.String({ maxLength: 10_000 }), {
+        additionalProperties: false,
+        description: 'Endpoint variables: templates filling the `{{name}}` places and the parameters of the same name.',
+      }),
+    ),
     timeout_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'Time limit of one attempt.' })),
     retries: Type.Optional(
       Type.Integer({ minimum: 0, maximum: 2, default: 0, description: 'Further attempts after a retryable failure.' }),
@@ -53,6 +69,27 @@ export const ConnectorConfigSchema = Type.Object(
 
 export type ConnectorConfig = Static<typeof ConnectorConfigSchema>;
 export type ConnectorRequest = Static<typeof ConnectorRequestSchema>;
+
+/** What the schema cannot say: a request or an instance with an endpoint, exactly one of them. Paths are relative to the config. */
+export function connectorConfigProblems(config: Partial<Record<'request' | 'instance' | 'endpoint' | 'variables', unknown>>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const hasRequest = config.request !== undefined;
+  const hasInstance = config.instance !== undefined;
+  const hasEndpoint = config.endpoint !== undefined;
+  if (hasRequest && (hasInstance || hasEndpoint)) {
+    problems.push({ path: hasInstance ? 'instance' : 'endpoint', message: 'cannot be combined with request; use either an inline request or an instance endpoint' });
+    return problems;
+  }
+  if (!hasRequest && !hasInstance && !hasEndpoint) {
+    problems.push({ path: 'request', message: 'is required unless instance and endpoint are set' });
+    return problems;
+  }
+  if (hasInstance && !hasEndpoint) problems.push({ path: 'endpoint', message: 'is required with instance' });
+  if (hasEndpoint && !hasInstance) problems.push({ path: 'instance', message: 'is required with endpoint' });
+  if (hasRequest && config.variables !== undefined)
+    problems.push({ path: 'variables', message: 'only applies to an instance endpoint; write the values into the request instead' });
+  return problems;
+}
 
 const TEMPLATE_START = '[[';
 const MAX_QUOTED_URL_CHARS = 200;

@@ -13,7 +13,9 @@ export const ScriptConfigSchema = Type.Object(
       maxLength: SCRIPT_NAME_MAX_LENGTH,
       description: 'The name of a script of the company; it must exist when the flow is deployed.',
     }),
-    version: Type.Optional(Type.Integer({ minimum: 1, description: 'A deployed version of the script; the latest deployed one when absent.' })),
+    version: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'A deployed version of the script; the latest deployed one when absent.' }),
+    ),
     timeout_seconds: Type.Optional(
       Type.Integer({
         minimum: 1,

@@ -1,7 +1,7 @@
 import { type AssertConfig, assertConfigProblems } from '../shapes/assert.js';
 import { type BranchConfig, branchConfigProblems } from '../shapes/branch.js';
 import type { ConfigProblem } from '../shapes/conditions.js';
-import { checkConnectorUrl } from '../shapes/connector.js';
+import { checkConnectorUrl, connectorConfigProblems } from '../shapes/connector.js';
 import { type FilterConfig, filterConfigProblems } from '../shapes/filter.js';
 import { type FlowControlConfig, flowControlConfigProblems } from '../shapes/flow-control.js';
 import { type MapConfig, mapConfigProblems } from '../shapes/map.js';
@@ -52,6 +52,7 @@ function checkMap({ config, path, report, schemaValid }: ShapeCheckContext): voi
 }
 
 function checkConnector({ config, path, report, hasSchemaProblem }: ShapeCheckContext): void {
+  for (const problem of connectorConfigProblems(config)) report(`${path}.${problem.path}`, problem.message);
   const request = config.request;
   if (!isPlainObject(request) || typeof request.url !== 'string') return;
   const urlPath = childPath(childPath(path, 'request'), 'url');

@@ -177,7 +177,7 @@ describe('validateDefinition on shapes and their configs', () => {
     stepAt(definition, 1).shape = 'manual_paylod';
     expect(validateDefinition(definition)).toEqual({
       'steps[1].shape': [
-        'unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, set_variables, split, trigger, try_catch',
+        'unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, script, set_variables, split, trigger, try_catch',
       ],
     });
   });
@@ -186,7 +186,7 @@ describe('validateDefinition on shapes and their configs', () => {
     const definition = chain('a');
     stepAt(definition, 1).shape = 'dedupe';
     expect(validateDefinition(definition)['steps[1].shape']).toEqual([
-      'unknown shape "dedupe"; known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, set_variables, split, trigger, try_catch',
+      'unknown shape "dedupe"; known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, script, set_variables, split, trigger, try_catch',
     ]);
   });
 

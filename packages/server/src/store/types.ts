@@ -267,6 +267,49 @@ export interface InstanceInput {
 /** `credentials: null` removes them; absent leaves them as they are. */
 export type InstancePatch = Partial<Omit<InstanceInput, 'connectorId'>>;
 
+/** Who did an audited thing: a logged-in user, an API key, or nobody known (a failed login). */
+export type AuditActorType = 'user' | 'api_key' | 'anonymous';
+
+/**
+ * One row of the append-only audit log. companyId is null for what belongs to no company (a failed
+ * login for an email no account has); such rows are never listed for any company. data is small
+ * and never holds secrets.
+ */
+export interface AuditEntry {
+  id: string;
+  companyId: string | null;
+  actorType: AuditActorType;
+  actorId: string | null;
+  action: string;
+  targetType: string | null;
+  targetId: string | null;
+  outcome: 'success' | 'failure';
+  address: string | null;
+  data: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+export type AuditInput = Omit<AuditEntry, 'id' | 'createdAt'>;
+
+/** Lists match any of their values; `from` is inclusive, `to` exclusive (ISO 8601 UTC, already normalised). */
+export interface AuditFilters {
+  action?: string[];
+  actorId?: string[];
+  targetId?: string[];
+  from?: string;
+  to?: string;
+}
+
+/** A flow the scheduler serves: deployed, enabled, with at least one cron in its deployed trigger. */
+export interface ScheduledFlow {
+  companyId: string;
+  flowId: string;
+  versionId: string;
+  priority: number;
+  /** The deployed trigger's `schedules`, as written (5-field cron, UTC). */
+  schedules: string[];
+}
+
 export interface Store {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
@@ -410,4 +453,28 @@ export interface Store {
   listInstances(companyId: string, filters: { connectorId?: string }, page: Page): Promise<PageResult<Instance>>;
   updateInstance(companyId: string, instanceId: string, patch: InstancePatch): Promise<Instance | undefined>;
   deleteInstance(companyId: string, instanceId: string): Promise<boolean>;
+
+  // triggers (schedules and webhooks)
+  /**
+   * Every company's flows that are deployed and enabled and whose deployed trigger has schedules
+   * (not company-scoped: the scheduler serves every company). Ordered by flow id.
+   */
+  listScheduledFlows(): Promise<ScheduledFlow[]>;
+  /**
+   * Creates the flow's webhook secret when it has none and returns the plaintext, the only time it
+   * is seen; undefined when a secret exists already or the flow is not the company's.
+   */
+  ensureWebhookSecret(companyId: string, flowId: string): Promise<string | undefined>;
+  /** Replaces the flow's webhook secret with a new one and returns its plaintext; undefined for an unknown flow. */
+  rotateWebhookSecret(companyId: string, flowId: string): Promise<string | undefined>;
+  /**
+   * True when the hash (sha256 hex of the secret) is the flow's webhook secret's, compared in
+   * constant time; false for an unknown company or flow, or a flow without a secret.
+   */
+  verifyWebhook(companyId: string, flowId: string, secretHash: string): Promise<boolean>;
+
+  // the audit log: append-only, there is no method to change or remove an entry
+  appendAudit(entry: AuditInput): Promise<AuditEntry>;
+  /** Newest first; only the company's entries. */
+  listAudit(companyId: string, filters: AuditFilters, page: Page): Promise<PageResult<AuditEntry>>;
 }

@@ -278,7 +278,55 @@ CREATE INDEX instances_company ON instances (company_id, id);
 CREATE INDEX instances_connector ON instances (connector_id);
 `;
 
+/**
+ * The audit log. Append-only: a trigger refuses every UPDATE, DELETE and TRUNCATE, whoever sends it
+ * (a retention method that deletes by date will come with its own migration). company_id is NULL for
+ * a failed login of an email no account has, and carries no foreign key: entries outlive what they
+ * name. The id is time-ordered, so the company index also serves newest-first listing.
+ */
+const audit = /* sql */ `
+CREATE TABLE audit_logs (
+  id          text COLLATE "C" PRIMARY KEY,
+  company_id  text COLLATE "C",
+  actor_type  text NOT NULL CHECK (actor_type IN ('user', 'api_key', 'anonymous')),
+  actor_id    text COLLATE "C",
+  action      text NOT NULL,
+  target_type text,
+  target_id   text COLLATE "C",
+  outcome     text NOT NULL CHECK (outcome IN ('success', 'failure')),
+  address     text,
+  data        json,
+  created_at  timestamptz NOT NULL
+);
+CREATE INDEX audit_logs_company ON audit_logs (company_id, id);
+
+CREATE FUNCTION audit_logs_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'audit_logs is append-only' USING ERRCODE = 'insufficient_privilege';
+END;
+$fn$;
+CREATE TRIGGER audit_logs_append_only BEFORE UPDATE OR DELETE ON audit_logs
+  FOR EACH ROW EXECUTE FUNCTION audit_logs_refuse_change();
+CREATE TRIGGER audit_logs_no_truncate BEFORE TRUNCATE ON audit_logs
+  FOR EACH STATEMENT EXECUTE FUNCTION audit_logs_refuse_change();
+`;
+
+/**
+ * Webhook secrets, one per flow, kept only as a sha256 hash (the plaintext is shown once). The
+ * scheduler needs no table: idempotency keys make each tick's run unique.
+ */
+const triggers = /* sql */ `
+CREATE TABLE flow_webhooks (
+  flow_id     text COLLATE "C" PRIMARY KEY REFERENCES flows (id) ON DELETE CASCADE,
+  company_id  text COLLATE "C" NOT NULL,
+  secret_hash text NOT NULL,
+  created_at  timestamptz NOT NULL
+);
+`;
+
 export const postgresMigrations: readonly Migration[] = [
   { id: '001_init', sql: init },
   { id: '003_connectors', sql: connectors },
+  { id: '004_triggers', sql: triggers },
+  { id: '005_audit', sql: audit },
 ];

@@ -1,5 +1,6 @@
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
+import { auditMethods } from './audit.js';
 import { connectorMethods } from './connectors.js';
 import type { PostgresContext } from './context.js';
 import { PostgresDatabase, toStorageError } from './database.js';
@@ -50,6 +51,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...auditMethods(ctx),
   };
   return withStorageErrors(store);
 }

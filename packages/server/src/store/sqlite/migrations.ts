@@ -259,8 +259,52 @@ CREATE INDEX instances_company ON instances (company_id, id);
 CREATE INDEX instances_connector ON instances (connector_id);
 `;
 
+/**
+ * The audit log. Append-only: the triggers refuse every UPDATE and DELETE, whoever sends it (a
+ * retention method that deletes by date will come with its own migration). company_id is NULL for
+ * a failed login of an email no account has, and carries no foreign key: entries outlive what
+ * they name. The id is time-ordered, so the company index also serves newest-first listing.
+ */
+const audit = /* sql */ `
+CREATE TABLE audit_logs (
+  id          TEXT PRIMARY KEY,
+  company_id  TEXT,
+  actor_type  TEXT NOT NULL CHECK (actor_type IN ('user', 'api_key', 'anonymous')),
+  actor_id    TEXT,
+  action      TEXT NOT NULL,
+  target_type TEXT,
+  target_id   TEXT,
+  outcome     TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+  address     TEXT,
+  data        TEXT,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX audit_logs_company ON audit_logs (company_id, id);
+CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs BEGIN
+  SELECT RAISE(ABORT, 'audit_logs is append-only');
+END;
+CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs BEGIN
+  SELECT RAISE(ABORT, 'audit_logs is append-only');
+END;
+`;
+
+/**
+ * Webhook secrets, one per flow, kept only as a sha256 hash (the plaintext is shown once). The
+ * scheduler needs no table: idempotency keys make each tick's run unique.
+ */
+const triggers = /* sql */ `
+CREATE TABLE flow_webhooks (
+  flow_id     TEXT PRIMARY KEY REFERENCES flows (id) ON DELETE CASCADE,
+  company_id  TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+`;
+
 export const sqliteMigrations: readonly Migration[] = [
   { id: '001_init', sql: init },
   { id: '002_flow_versions_flow', sql: flowVersionsByFlow },
   { id: '003_connectors', sql: connectors },
+  { id: '004_triggers', sql: triggers },
+  { id: '005_audit', sql: audit },
 ];

@@ -2,6 +2,7 @@ import { AppError } from '@weft/schema';
 import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
+import { auditMethods } from './audit.js';
 import { connectorMethods } from './connectors.js';
 import type { SqliteContext } from './context.js';
 import { SqliteDatabase } from './database.js';
@@ -55,6 +56,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...auditMethods(ctx),
   };
   return withStorageErrors(store);
 }

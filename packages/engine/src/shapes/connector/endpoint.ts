@@ -1,0 +1,65 @@
+/**
+ * What the `connectors` port hands the connector shape: one endpoint of an instance, with the
+ * instance's variables already applied to the base URL and its credentials decrypted. The shape
+ * never sees the store or the cipher; the server resolves (spec/flows.md §3).
+ */
+
+export type EndpointMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export type EndpointDataType = 'json' | 'xml' | 'csv' | 'txt';
+export type PaginationType = 'link_header' | 'next_url' | 'next_token' | 'page_number' | 'limit_offset' | 'cursor';
+export type ConnectorAuthType = 'none' | 'basic' | 'bearer' | 'api_key' | 'oauth2_client_credentials' | 'custom_headers';
+
+export interface EndpointParam {
+  /** A template; the step's endpoint variable of the same name takes precedence. */
+  value?: string;
+  required?: boolean;
+}
+
+export interface EndpointPagination {
+  type: PaginationType;
+  max_pages?: number;
+  /** A body path (`links.next`) to the next URL, token or cursor. */
+  next_path?: string;
+  /** The query parameter that carries the page number, offset, token or cursor. */
+  param?: string;
+  size_param?: string;
+  size?: number;
+  start?: number;
+}
+
+export interface ResolvedEndpointDefinition {
+  name: string;
+  method: EndpointMethod;
+  /** Appended to the base URL; may hold `{{variable}}` and `[[...]]` templates. */
+  path: string;
+  query: Record<string, EndpointParam>;
+  headers: Record<string, EndpointParam>;
+  body?: string;
+  data_type: EndpointDataType;
+  direction: 'receive' | 'send';
+  pagination?: EndpointPagination;
+}
+
+export interface ResolvedAuth {
+  type: ConnectorAuthType;
+  /** Decrypted; every value is masked wherever the shape logs or fails. */
+  credentials: Record<string, string>;
+  /** The auth method's settings (header name, token URL, …), never secrets. */
+  settings: Record<string, unknown>;
+}
+
+export interface ResolvedEndpoint {
+  connectorId: string;
+  instanceId: string;
+  /** The connector's base URL with the instance's variables (or the connector's defaults) filled in. */
+  baseUrl: string;
+  /** Instance variables over connector defaults; endpoint templates may name them as `{{name}}`. */
+  variables: Record<string, string>;
+  endpoint: ResolvedEndpointDefinition;
+  auth: ResolvedAuth;
+}
+
+export interface ConnectorResolver {
+  /** Throws AppError NOT_FOUND (not retryable) for an unknown instance or endpoint. */
+  resolve(companyId: string, instanceId: string, endpointName: string): Promise<ResolvedEndpoint>;
+}
