@@ -21,7 +21,6 @@ export {
 } from './sandbox/index.js';
 export type { EngineServices, HttpClient, HttpRequest, HttpResponse, ScriptSource, ScriptStore } from './services.js';
 export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape.js';
-export { idempotencyKey } from './shapes/connector/index.js';
 export type {
   ConnectorResolver,
   EndpointPagination,
@@ -30,6 +29,7 @@ export type {
   ResolvedEndpoint,
   ResolvedEndpointDefinition,
 } from './shapes/connector/endpoint.js';
+export { idempotencyKey } from './shapes/connector/index.js';
 export { shapeRegistry } from './shapes/index.js';
 export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export { renderTemplate, templateReferences } from './templates/index.js';

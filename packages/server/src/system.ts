@@ -5,12 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { createAuthService } from './auth/service.js';
 import type { Config } from './config/index.js';
+import { loadCredentialCipher } from './crypto/credentials.js';
 import { createMetrics } from './observability/metrics.js';
 import { BullMqQueue } from './queue/bullmq/bullmq-queue.js';
 import { LocalQueue } from './queue/local/local-queue.js';
 import type { Queue } from './queue/types.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createPostgresStore, createSqliteStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import { createConnectorResolver } from './worker/connector-resolver.js';
 import { RunEvents } from './worker/run-events.js';
 import { createWorker, type Worker } from './worker/worker.js';
 
@@ -18,12 +21,15 @@ export interface System {
   app: FastifyInstance;
   store: Store;
   worker: Worker | undefined;
+  scheduler: Scheduler | undefined;
   close(): Promise<void>;
 }
 
 export interface SystemOptions {
   /** Run the worker in this process (weft start). Default true. */
   worker?: boolean;
+  /** Fire cron schedules in this process. Default: where the worker runs. */
+  scheduler?: boolean;
 }
 
 /** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir. */
@@ -58,6 +64,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const http = createHttpClient({ allow: config.egressAllow });
   const services: EngineServices = {
     http,
+    connectors: createConnectorResolver({ store, cipher: await loadCredentialCipher(store, config) }),
     now: () => new Date(),
     sleep: (ms, signal) =>
       new Promise((resolve, reject) => {
@@ -77,14 +84,21 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const metrics = createMetrics({ events, queue });
   const app = await buildApp(config, { store, queue, auth, events, metrics });
   await worker?.start();
+  const scheduler =
+    (options.scheduler ?? options.worker !== false)
+      ? createScheduler({ store, queue, log: (msg, extra) => app.log.warn(extra ?? {}, `scheduler: ${msg}`) })
+      : undefined;
+  scheduler?.start();
   let closed = false;
   return {
     app,
     store,
     worker,
+    scheduler,
     async close() {
       if (closed) return;
       closed = true;
+      await scheduler?.stop();
       await app.close();
       await worker?.stop();
       await queue.close();

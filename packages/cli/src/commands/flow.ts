@@ -43,7 +43,7 @@ export async function flowImport(file: string, values: Record<string, string | b
 }
 
 export async function flowRun(flowId: string, values: Record<string, string | boolean | undefined>): Promise<number> {
-  const system = await createSystem(loadConfig());
+  const system = await createSystem(loadConfig(), { scheduler: false });
   try {
     const companyId = await companyOf(system, values.email as string | undefined);
     const flow = await system.store.getFlow(companyId, flowId);

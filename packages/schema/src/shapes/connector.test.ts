@@ -1,6 +1,6 @@
 import { Value } from '@sinclair/typebox/value';
 import { describe, expect, it } from 'vitest';
-import { ConnectorConfigSchema, checkConnectorUrl } from './connector.js';
+import { ConnectorConfigSchema, checkConnectorUrl, connectorConfigProblems } from './connector.js';
 
 const minimal = { request: { method: 'POST', url: 'http://127.0.0.1:9000/customers' } };
 
@@ -41,7 +41,6 @@ describe('ConnectorConfigSchema', () => {
     ['an unsupported method', { request: { method: 'TRACE', url: 'http://x.example' } }],
     ['a missing url', { request: { method: 'GET' } }],
     ['an empty url', { request: { method: 'GET', url: '' } }],
-    ['a missing request', {}],
     ['timeout_seconds of 0', { ...minimal, timeout_seconds: 0 }],
     ['timeout_seconds over an hour', { ...minimal, timeout_seconds: 3601 }],
     ['a fractional timeout', { ...minimal, timeout_seconds: 1.5 }],
@@ -93,5 +92,48 @@ describe('checkConnectorUrl', () => {
   it('shortens a very long URL in the message', () => {
     const problem = checkConnectorUrl(`nope${'x'.repeat(1000)}`);
     expect(problem?.length).toBeLessThan(300);
+  });
+});
+
+describe('ConnectorConfigSchema with an instance endpoint', () => {
+  it('accepts an instance, an endpoint and endpoint variables', () => {
+    expect(valid({ instance: 'inst-1', endpoint: 'list orders', variables: { since: '[[run.queued_at]]' } })).toBe(true);
+  });
+
+  it.each([
+    ['an empty instance', { instance: '', endpoint: 'e' }],
+    ['an endpoint that is not a string', { instance: 'i', endpoint: 1 }],
+    ['a variable name with a dash', { instance: 'i', endpoint: 'e', variables: { 'order-id': '1' } }],
+    ['a variable value that is not a string', { instance: 'i', endpoint: 'e', variables: { id: 1 } }],
+  ])('rejects %s', (_name, config) => {
+    expect(valid(config)).toBe(false);
+  });
+});
+
+describe('connectorConfigProblems', () => {
+  it('accepts an inline request or an instance with an endpoint', () => {
+    expect(connectorConfigProblems(minimal)).toEqual([]);
+    expect(connectorConfigProblems({ instance: 'i', endpoint: 'e', variables: {} })).toEqual([]);
+  });
+
+  it('asks for a request when neither is given', () => {
+    expect(connectorConfigProblems({})).toEqual([{ path: 'request', message: 'is required unless instance and endpoint are set' }]);
+  });
+
+  it('refuses a request together with an instance', () => {
+    expect(connectorConfigProblems({ ...minimal, instance: 'i', endpoint: 'e' })).toEqual([
+      { path: 'instance', message: 'cannot be combined with request; use either an inline request or an instance endpoint' },
+    ]);
+  });
+
+  it('asks for the missing half of an instance endpoint', () => {
+    expect(connectorConfigProblems({ instance: 'i' })).toEqual([{ path: 'endpoint', message: 'is required with instance' }]);
+    expect(connectorConfigProblems({ endpoint: 'e' })).toEqual([{ path: 'instance', message: 'is required with endpoint' }]);
+  });
+
+  it('refuses endpoint variables on an inline request', () => {
+    expect(connectorConfigProblems({ ...minimal, variables: { a: 'b' } })).toEqual([
+      { path: 'variables', message: 'only applies to an instance endpoint; write the values into the request instead' },
+    ]);
   });
 });

@@ -41,7 +41,9 @@ export const ConnectorConfigSchema = Type.Object(
   {
     request: Type.Optional(ConnectorRequestSchema),
     instance: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'The id of the instance to call.' })),
-    endpoint: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: "The name of one of the instance's connector's endpoints." })),
+    endpoint: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: "The name of one of the instance's connector's endpoints." }),
+    ),
     variables: Type.Optional(
       Type.Record(Type.String({ pattern: ENDPOINT_VARIABLE_PATTERN }), Type.String({ maxLength: 10_000 }), {
         additionalProperties: false,
@@ -71,13 +73,18 @@ export type ConnectorConfig = Static<typeof ConnectorConfigSchema>;
 export type ConnectorRequest = Static<typeof ConnectorRequestSchema>;
 
 /** What the schema cannot say: a request or an instance with an endpoint, exactly one of them. Paths are relative to the config. */
-export function connectorConfigProblems(config: Partial<Record<'request' | 'instance' | 'endpoint' | 'variables', unknown>>): ConfigProblem[] {
+export function connectorConfigProblems(
+  config: Partial<Record<'request' | 'instance' | 'endpoint' | 'variables', unknown>>,
+): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const hasRequest = config.request !== undefined;
   const hasInstance = config.instance !== undefined;
   const hasEndpoint = config.endpoint !== undefined;
   if (hasRequest && (hasInstance || hasEndpoint)) {
-    problems.push({ path: hasInstance ? 'instance' : 'endpoint', message: 'cannot be combined with request; use either an inline request or an instance endpoint' });
+    problems.push({
+      path: hasInstance ? 'instance' : 'endpoint',
+      message: 'cannot be combined with request; use either an inline request or an instance endpoint',
+    });
     return problems;
   }
   if (!hasRequest && !hasInstance && !hasEndpoint) {

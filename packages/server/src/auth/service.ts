@@ -114,6 +114,27 @@ export async function createAuthService(store: Store, config: Config, options: A
     return { token, expiresIn: config.tokenTtlSeconds };
   }
 
+  /**
+   * A refused login, under the company of the account the email names, else under none (never
+   * shown to any company). The email itself is not kept: people type passwords into it. A failed
+   * write must not change the answer the caller gets, so it is swallowed.
+   */
+  async function auditLogin(action: string, user: User | undefined, address: string): Promise<void> {
+    await store
+      .appendAudit({
+        companyId: user?.companyId ?? null,
+        actorType: 'anonymous',
+        actorId: null,
+        action,
+        targetType: user ? 'user' : null,
+        targetId: user?.id ?? null,
+        outcome: 'failure',
+        address,
+        data: null,
+      })
+      .catch(() => undefined);
+  }
+
   async function authenticateToken(token: string): Promise<AuthContext> {
     const at = now();
     const cached = tokens.get(token);
@@ -163,7 +184,15 @@ export async function createAuthService(store: Store, config: Config, options: A
 
     async login({ email, password, address }) {
       const account = email.trim().toLowerCase();
-      const attempt = throttle.begin(account, address);
+      let attempt: ReturnType<LoginThrottle['begin']>;
+      try {
+        attempt = throttle.begin(account, address);
+      } catch (err) {
+        // The lockout is recorded under the account's company when the email is an account's.
+        const known = await store.findUserByEmail(account).catch(() => undefined);
+        await auditLogin('auth.login.locked', known, address);
+        throw err;
+      }
       let user: Awaited<ReturnType<Store['findUserByEmail']>>;
       let ok: boolean;
       try {
@@ -178,13 +207,26 @@ export async function createAuthService(store: Store, config: Config, options: A
       }
       if (!user || !ok) {
         const failures = attempt.fail();
+        await auditLogin('auth.login.failed', user, address);
         const delayMs = failureDelay(failures);
         if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
         throw badCredentials();
       }
       attempt.succeed();
       const { passwordHash: _secret, ...publicUser } = user;
-      return { ...(await issueToken(publicUser)), user: publicUser };
+      const issued = await issueToken(publicUser);
+      await store.appendAudit({
+        companyId: user.companyId,
+        actorType: 'user',
+        actorId: user.id,
+        action: 'auth.login.succeeded',
+        targetType: 'user',
+        targetId: user.id,
+        outcome: 'success',
+        address,
+        data: null,
+      });
+      return { ...issued, user: publicUser };
     },
 
     issueToken,

@@ -64,6 +64,11 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/v1/flows/:flowId/manual/:versionId': { access: 'write', body: { payload: '[]' } },
   'POST /api/v1/flows/:flowId/manual/raw': { access: 'write', body: [] },
   'POST /api/v1/flows/:flowId/manual/raw/:versionId': { access: 'write', body: [] },
+  'GET /api/v1/flows/:flowId/schedules': { access: 'read' },
+  'POST /api/v1/flows/:flowId/webhook': { access: 'write' },
+  // Public, but answers 404 unless the ?signature= secret is the flow's.
+  'GET /api/v1/webhooks/:companyId/:flowId': { access: false },
+  'POST /api/v1/webhooks/:companyId/:flowId': { access: false, body: {} },
   'GET /api/v1/flow-runs': { access: 'read' },
   'GET /api/v1/flow-runs/:runId': { access: 'read' },
   'GET /api/v1/flow-runs/:runId/flow-run-logs': { access: 'read' },
@@ -84,6 +89,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/instances/:instanceId': { access: 'read' },
   'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
   'DELETE /api/v1/instances/:instanceId': { access: 'write' },
+  'GET /api/v1/audit-logs': { access: 'admin' },
 };
 
 const ROLES: Role[] = ['read_only', 'user', 'manager', 'administrator'];
@@ -147,6 +153,7 @@ describe('the roles and tenancy matrix', () => {
       payloadId: run.input_payload_id as string,
       id: key.id,
       userId: owner.userId,
+      companyId: owner.companyId,
       connectorId: connector.id as string,
       instanceId: instance.id as string,
     };

@@ -1252,6 +1252,66 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         expect((await store.getPayloadBody(a, second.inputPayloadId ?? ''))?.equals(big)).toBe(true);
       });
     });
+    describe('triggers', () => {
+      function withTrigger(config: Record<string, unknown>): FlowDefinition {
+        const def = definition();
+        def.steps[0] = { id: 'trigger', shape: 'trigger', config };
+        return def;
+      }
+
+      it('lists the deployed, enabled flows with schedules across companies, with their deployed version', async () => {
+        const a = (await company('Acme')).company.id;
+        const b = (await company('Bolt')).company.id;
+        const cron = await store.createFlow(a, { name: 'Cron', definition: withTrigger({ schedules: ['0 6 * * *'] }), priority: 2 });
+        const deployed = await store.deployVersion(a, cron.draftVersionId, { enable: true });
+        const other = await store.createFlow(b, { name: 'Other', definition: withTrigger({ schedules: ['* * * * *', '0 0 * * 1'] }) });
+        await store.deployVersion(b, other.draftVersionId, { enable: true });
+        // Not served: disabled, only a draft, no schedules.
+        const off = await store.createFlow(a, { name: 'Off', definition: withTrigger({ schedules: ['* * * * *'] }) });
+        await store.deployVersion(a, off.draftVersionId, {});
+        await store.createFlow(a, { name: 'Draft', definition: withTrigger({ schedules: ['* * * * *'] }) });
+        await deployedFlow(a, 'Plain');
+        // A schedule only in the new draft does not count until it is deployed.
+        const later = await deployedFlow(a, 'Later');
+        const laterFlow = await store.getFlow(a, later.flowId);
+        await store.updateDraft(a, laterFlow!.draftVersionId, withTrigger({ schedules: ['* * * * *'] }));
+
+        const listed = await store.listScheduledFlows();
+        expect(listed).toEqual(
+          [
+            { companyId: a, flowId: cron.id, versionId: deployed!.id, priority: 2, schedules: ['0 6 * * *'] },
+            { companyId: b, flowId: other.id, versionId: other.draftVersionId, priority: 3, schedules: ['* * * * *', '0 0 * * 1'] },
+          ].sort((x, y) => (x.flowId < y.flowId ? -1 : 1)),
+        );
+        await store.updateFlow(b, other.id, { enabled: false });
+        expect((await store.listScheduledFlows()).map((f) => f.flowId)).toEqual([cron.id]);
+      });
+
+      it('makes a webhook secret once, verifies its hash only for its own company and flow, and rotates it', async () => {
+        const { a, b, flowA, flowB } = await twoTenants();
+        const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+        const secret = await store.ensureWebhookSecret(a, flowA.flowId);
+        expect(secret).toEqual(expect.any(String));
+        expect(await store.ensureWebhookSecret(a, flowA.flowId)).toBeUndefined();
+        expect(await store.ensureWebhookSecret(b, flowA.flowId)).toBeUndefined();
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toBe(true);
+        expect(await store.verifyWebhook(b, flowA.flowId, hash(secret!))).toBe(false);
+        expect(await store.verifyWebhook(a, flowB.flowId, hash(secret!))).toBe(false);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash('wrong'))).toBe(false);
+        expect(await store.verifyWebhook(a, flowA.flowId, 'not-a-hash')).toBe(false);
+
+        const rotated = await store.rotateWebhookSecret(a, flowA.flowId);
+        expect(rotated).not.toBe(secret);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toBe(false);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(rotated!))).toBe(true);
+        expect(await store.rotateWebhookSecret(b, flowA.flowId)).toBeUndefined();
+        expect(await store.rotateWebhookSecret(a, 'no-such-flow')).toBeUndefined();
+
+        await store.deleteFlow(a, flowA.flowId);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(rotated!))).toBe(false);
+      });
+    });
+
     describe('connectors and instances', () => {
       const shop = (name = 'Shop'): ConnectorInput => ({
         name,

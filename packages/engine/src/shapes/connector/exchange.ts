@@ -32,7 +32,11 @@ export interface ExchangeOptions {
  * secrets masked, a 429 with a short Retry-After waited out once, a 401 retried once with fresh
  * credentials when the auth method can refresh them.
  */
-export async function exchange(ctx: ShapeContext<ConnectorConfig>, request: OutgoingRequest, options: ExchangeOptions): Promise<HttpResponse> {
+export async function exchange(
+  ctx: ShapeContext<ConnectorConfig>,
+  request: OutgoingRequest,
+  options: ExchangeOptions,
+): Promise<HttpResponse> {
   let refreshed = false;
   let waited = false;
   let fresh = false;
@@ -61,7 +65,12 @@ export async function exchange(ctx: ShapeContext<ConnectorConfig>, request: Outg
   }
 }
 
-async function sendOnce(ctx: ShapeContext<ConnectorConfig>, request: OutgoingRequest, options: ExchangeOptions, fresh: boolean): Promise<HttpResponse> {
+async function sendOnce(
+  ctx: ShapeContext<ConnectorConfig>,
+  request: OutgoingRequest,
+  options: ExchangeOptions,
+  fresh: boolean,
+): Promise<HttpResponse> {
   const { secrets } = options;
   const outgoing: OutgoingRequest = { ...request, url: new URL(request.url), headers: { ...request.headers } };
   if (options.authorise) await options.authorise(outgoing, fresh);
@@ -101,7 +110,14 @@ async function sendOnce(ctx: ShapeContext<ConnectorConfig>, request: OutgoingReq
   ctx.log({
     level: successful ? 'info' : 'warning',
     message: `${method} ${shownUrl} answered ${response.status} in ${durationMs} ms`,
-    data: { method, url: shownUrl, status: response.status, duration_ms: durationMs, payload_index: options.payloadIndex, ...options.logData },
+    data: {
+      method,
+      url: shownUrl,
+      status: response.status,
+      duration_ms: durationMs,
+      payload_index: options.payloadIndex,
+      ...options.logData,
+    },
   });
   return response;
 }

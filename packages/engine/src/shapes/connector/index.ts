@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { AppError, type ConnectorConfig, isAppError, type PayloadFormat } from '@weft/schema';
-import { describeUrl } from '../../net/http-client.js';
 import { Payload } from '../../payload.js';
 import type { HttpResponse } from '../../services.js';
 import type { Shape, ShapeContext } from '../../shape.js';
 import { renderTemplate, runTemplateScope, type TemplateScope } from '../../templates/index.js';
+import { exchange, isSuccessful, type OutgoingRequest, statusError } from './exchange.js';
+import { callEndpoint, resolveEndpoint } from './instance.js';
+import { Secrets } from './secrets.js';
 
 export const DEFAULT_CONNECTOR_TIMEOUT_SECONDS = 30;
 export const DEFAULT_CONNECTOR_RETRIES = 0;
@@ -12,7 +14,7 @@ export const DEFAULT_CONNECTOR_RETRIES = 0;
 const ERROR_BODY_CHARS = 200;
 const IDEMPOTENCY_KEY_HEX_CHARS = 32;
 
-const CONTENT_TYPES: Readonly<Record<PayloadFormat, string>> = {
+export const CONTENT_TYPES: Readonly<Record<PayloadFormat, string>> = {
   json: 'application/json',
   xml: 'application/xml',
   csv: 'text/csv',
@@ -20,7 +22,8 @@ const CONTENT_TYPES: Readonly<Record<PayloadFormat, string>> = {
 };
 
 /**
- * The `connector` shape with an inline request (spec/flows.md §3).
+ * The `connector` shape (spec/flows.md §3), with an inline request or an instance's endpoint
+ * (instance.ts: auth, endpoint variables, pagination).
  *
  * Send: one request per payload of the bucket, the payload's bytes as the body unless `body` is
  * set. Receive: an empty bucket makes one request without a payload. Each response becomes one
@@ -35,13 +38,19 @@ export const connectorShape: Shape<ConnectorConfig> = {
   timeoutMs: attemptTimeoutMs,
   async execute(ctx, input) {
     const payloads: Payload[] = [];
+    if (ctx.config.request === undefined) {
+      const resolved = await resolveEndpoint(ctx);
+      if (input.length === 0) payloads.push(...(await callEndpoint(ctx, resolved, undefined, 0)));
+      for (const [index, payload] of input.entries()) payloads.push(...(await callEndpoint(ctx, resolved, payload, index)));
+      return { payloads };
+    }
     if (input.length === 0) payloads.push(await call(ctx, undefined, 0));
     for (const [index, payload] of input.entries()) payloads.push(await call(ctx, payload, index));
     return { payloads };
   },
 };
 
-function attemptTimeoutMs(config: ConnectorConfig): number {
+export function attemptTimeoutMs(config: ConnectorConfig): number {
   return (config.timeout_seconds ?? DEFAULT_CONNECTOR_TIMEOUT_SECONDS) * 1000;
 }
 
@@ -55,44 +64,25 @@ export function idempotencyKey(runId: string, itemKey: string, payloadIndex: num
 
 async function call(ctx: ShapeContext<ConnectorConfig>, payload: Payload | undefined, index: number): Promise<Payload> {
   const { config, step } = ctx;
-  const { method } = config.request;
-  const scope: TemplateScope = {
-    meta: payload?.meta ?? {},
-    flow: ctx.variables,
-    run: runTemplateScope(ctx.run),
-    ...(payload === undefined ? {} : { payload: () => payload.value() }),
-  };
-  const render = (setting: string, template: string): string => {
-    try {
-      return renderTemplate(template, scope);
-    } catch (err) {
-      if (!isAppError(err)) throw err;
-      throw new AppError(err.code, `${settingName(step.id, setting)}: ${err.message}`, { retryable: err.retryable, cause: err });
-    }
-  };
+  const request = config.request;
+  if (request === undefined) throw new AppError('STEP_FAILED', `step ${JSON.stringify(step.id)} has no request`, { retryable: false });
+  const { method } = request;
+  const render = settingRenderer(step.id, templateScope(ctx, payload));
 
-  const url = requestUrl(step.id, render('request.url', config.request.url));
-  for (const [key, value] of Object.entries(config.request.query ?? {}))
-    url.searchParams.append(key, render(`request.query.${key}`, value));
+  const url = requestUrl(step.id, render('request.url', request.url), 'request.url');
+  for (const [key, value] of Object.entries(request.query ?? {})) url.searchParams.append(key, render(`request.query.${key}`, value));
 
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(config.request.headers ?? {})) {
-    const rendered = render(`request.headers.${name}`, value);
-    // A line break would end the header early; say which setting, rather than let undici refuse it.
-    if (/[\r\n\0]/.test(rendered)) {
-      throw new AppError('TEMPLATE_ERROR', `${settingName(step.id, `request.headers.${name}`)} contains a line break after templating`, {
-        retryable: false,
-      });
-    }
-    headers[name] = rendered;
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    headers[name] = headerValue(step.id, `request.headers.${name}`, render(`request.headers.${name}`, value));
   }
 
   let body: Buffer | string | undefined;
   let defaultContentType: string | undefined;
   if (method === 'HEAD') {
     body = undefined;
-  } else if (config.request.body !== undefined) {
-    body = render('request.body', config.request.body);
+  } else if (request.body !== undefined) {
+    body = render('request.body', request.body);
     defaultContentType = sniffContentType(body);
   } else if (payload !== undefined && method !== 'GET') {
     body = payload.bytes();
@@ -102,47 +92,47 @@ async function call(ctx: ShapeContext<ConnectorConfig>, payload: Payload | undef
     headers['Content-Type'] = defaultContentType;
   if (!hasHeader(headers, 'idempotency-key')) headers['Idempotency-Key'] = idempotencyKey(ctx.run.id, ctx.itemKey, index);
 
-  const shownUrl = describeUrl(url.toString());
-  const started = performance.now();
-  const elapsedMs = () => Math.round(performance.now() - started);
-  let response: HttpResponse;
-  try {
-    response = await ctx.services.http.request({
-      method,
-      url: url.toString(),
-      headers,
-      ...(body === undefined ? {} : { body }),
-      timeoutMs: attemptTimeoutMs(config),
-      signal: ctx.signal,
-    });
-  } catch (err) {
-    const durationMs = elapsedMs();
-    ctx.log({
-      level: 'warning',
-      message: `${method} ${shownUrl} failed after ${durationMs} ms`,
-      data: { method, url: shownUrl, status: null, duration_ms: durationMs, payload_index: index, code: isAppError(err) ? err.code : null },
-    });
-    throw err;
-  }
-
-  const durationMs = elapsedMs();
-  const { status } = response;
-  const successful = isSuccessful(status, config.allow_unsuccessful_statuses);
-  ctx.log({
-    level: successful ? 'info' : 'warning',
-    message: `${method} ${shownUrl} answered ${status} in ${durationMs} ms`,
-    data: { method, url: shownUrl, status, duration_ms: durationMs, payload_index: index },
-  });
-  if (!successful) throw statusError(method, shownUrl, response);
-
-  return responsePayload(response, { ...(payload?.meta ?? {}), http_status: String(status) }, config.wrapping ?? 'raw');
+  const secrets = new Secrets();
+  const outgoing: OutgoingRequest = { method, url, headers, ...(body === undefined ? {} : { body }) };
+  const response = await exchange(ctx, outgoing, { secrets, timeoutMs: attemptTimeoutMs(config), payloadIndex: index });
+  if (!isSuccessful(response.status, config.allow_unsuccessful_statuses)) throw statusError(method, url, response, secrets);
+  return responsePayload(response, { ...(payload?.meta ?? {}), http_status: String(response.status) }, config.wrapping ?? 'raw');
 }
 
-function settingName(stepId: string, setting: string): string {
+export function templateScope(ctx: ShapeContext<ConnectorConfig>, payload: Payload | undefined): TemplateScope {
+  return {
+    meta: payload?.meta ?? {},
+    flow: ctx.variables,
+    run: runTemplateScope(ctx.run),
+    ...(payload === undefined ? {} : { payload: () => payload.value() }),
+  };
+}
+
+/** Renders a setting's template, naming the setting and the step when it fails. */
+export function settingRenderer(stepId: string, scope: TemplateScope): (setting: string, template: string) => string {
+  return (setting, template) => {
+    try {
+      return renderTemplate(template, scope);
+    } catch (err) {
+      if (!isAppError(err)) throw err;
+      throw new AppError(err.code, `${settingName(stepId, setting)}: ${err.message}`, { retryable: err.retryable, cause: err });
+    }
+  };
+}
+
+/** A line break would end the header early; say which setting, rather than let undici refuse it. */
+export function headerValue(stepId: string, setting: string, rendered: string): string {
+  if (/[\r\n\0]/.test(rendered)) {
+    throw new AppError('TEMPLATE_ERROR', `${settingName(stepId, setting)} contains a line break after templating`, { retryable: false });
+  }
+  return rendered;
+}
+
+export function settingName(stepId: string, setting: string): string {
   return `${setting} of step ${JSON.stringify(stepId)}`;
 }
 
-function requestUrl(stepId: string, rendered: string): URL {
+export function requestUrl(stepId: string, rendered: string, setting: string): URL {
   let url: URL | undefined;
   try {
     url = new URL(rendered);
@@ -153,7 +143,7 @@ function requestUrl(stepId: string, rendered: string): URL {
     const shown = rendered.length > ERROR_BODY_CHARS ? `${rendered.slice(0, ERROR_BODY_CHARS)}…` : rendered;
     throw new AppError(
       'STEP_FAILED',
-      `${settingName(stepId, 'request.url')} must be an absolute http(s) URL after templating, got ${JSON.stringify(shown)}`,
+      `${settingName(stepId, setting)} must be an absolute http(s) URL after templating, got ${JSON.stringify(shown)}`,
       {
         retryable: false,
       },
@@ -162,7 +152,7 @@ function requestUrl(stepId: string, rendered: string): URL {
   return url;
 }
 
-function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
+export function hasHeader(headers: Record<string, string>, lowerName: string): boolean {
   return Object.keys(headers).some((name) => name.toLowerCase() === lowerName);
 }
 
@@ -180,27 +170,7 @@ function sniffContentType(body: string): string {
   return start === '<' ? CONTENT_TYPES.xml : CONTENT_TYPES.text;
 }
 
-function isSuccessful(status: number, allowed: ConnectorConfig['allow_unsuccessful_statuses']): boolean {
-  if (status >= 200 && status < 300) return true;
-  if (allowed === true) return true;
-  return Array.isArray(allowed) && allowed.includes(status);
-}
-
-/** Retrying helps when the target is overloaded or failing (5xx, 408, 429), not when it refused the request. */
-function statusError(method: string, shownUrl: string, response: HttpResponse): AppError {
-  const { status } = response;
-  const retryable = status >= 500 || status === 408 || status === 429;
-  const location = response.headers.location;
-  const redirect = status >= 300 && status < 400 && location !== undefined ? ` (redirect to ${describeUrl(location)}, not followed)` : '';
-  const text = response.body
-    .subarray(0, ERROR_BODY_CHARS * 4)
-    .toString('utf8')
-    .slice(0, ERROR_BODY_CHARS);
-  const excerpt = text === '' ? '' : `: ${text}${response.body.length > Buffer.byteLength(text) ? '…' : ''}`;
-  return new AppError('CONNECTOR_HTTP_ERROR', `${method} ${shownUrl} answered ${status}${redirect}${excerpt}`, { retryable });
-}
-
-function formatOf(contentType: string | undefined): PayloadFormat {
+export function formatOf(contentType: string | undefined): PayloadFormat {
   const mime = (contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (mime === 'application/json' || mime === 'text/json' || mime.endsWith('+json')) return 'json';
   if (mime === 'application/xml' || mime === 'text/xml' || mime.endsWith('+xml')) return 'xml';
@@ -208,7 +178,7 @@ function formatOf(contentType: string | undefined): PayloadFormat {
   return 'text';
 }
 
-function responsePayload(response: HttpResponse, meta: Record<string, string>, wrapping: 'raw' | 'first'): Payload {
+export function responsePayload(response: HttpResponse, meta: Record<string, string>, wrapping: 'raw' | 'first'): Payload {
   // An empty body (204, HEAD) has nothing to parse, whatever its Content-Type claims.
   if (response.body.length === 0) return Payload.empty(meta);
   const format = formatOf(response.headers['content-type']);

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { FullAuthService } from '../../auth/service.js';
 import type { Config } from '../../config/index.js';
 import type { ApiKey, Store } from '../../store/types.js';
+import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery } from '../pagination.js';
 import { listResponse } from '../users/serialize.js';
@@ -67,6 +68,12 @@ export async function apiKeyRoutes(
     async (request, reply) => {
       const { name } = request.body as Static<typeof CreateBody>;
       const { apiKey, key } = await auth.createApiKey(request.auth.companyId, name);
+      await recordAudit(store, request, {
+        action: 'api_key.created',
+        targetType: 'api_key',
+        targetId: apiKey.id,
+        data: { name: apiKey.name, prefix: apiKey.prefix },
+      });
       return reply
         .status(201)
         .send({ data: { id: apiKey.id, name: apiKey.name, prefix: apiKey.prefix, key, created_at: apiKey.createdAt } });
@@ -110,6 +117,7 @@ export async function apiKeyRoutes(
       const { id } = request.params as Static<typeof KeyParams>;
       const key = await store.revokeApiKey(request.auth.companyId, id);
       if (!key) throw notFound('API key');
+      await recordAudit(store, request, { action: 'api_key.revoked', targetType: 'api_key', targetId: key.id, data: { name: key.name } });
       return { data: apiKeyJson(key) };
     },
   );
@@ -128,6 +136,7 @@ export async function apiKeyRoutes(
     async (request, reply) => {
       const { id } = request.params as Static<typeof KeyParams>;
       if (!(await store.deleteApiKey(request.auth.companyId, id))) throw notFound('API key');
+      await recordAudit(store, request, { action: 'api_key.deleted', targetType: 'api_key', targetId: id });
       return reply.status(204).send();
     },
   );

@@ -3,6 +3,7 @@ import { AppError, type FlowDefinition, validateDefinition } from '@weft/schema'
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery, readFilters } from '../pagination.js';
 import { flowJson, versionJson } from './serialize.js';
@@ -109,6 +110,10 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
       const { flowId } = request.params as { flowId: string };
       const flow = await store.updateFlow(request.auth.companyId, flowId, request.body as Record<string, never>);
       if (!flow) throw notFound('Flow');
+      const { enabled } = request.body as { enabled?: boolean };
+      if (enabled !== undefined) {
+        await recordAudit(store, request, { action: enabled ? 'flow.enabled' : 'flow.disabled', targetType: 'flow', targetId: flow.id });
+      }
       return { data: flowJson(flow) };
     },
   );
@@ -119,6 +124,7 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
     async (request, reply) => {
       const { flowId } = request.params as { flowId: string };
       if (!(await store.deleteFlow(request.auth.companyId, flowId))) throw notFound('Flow');
+      await recordAudit(store, request, { action: 'flow.deleted', targetType: 'flow', targetId: flowId });
       return reply.status(204).send();
     },
   );
@@ -152,6 +158,12 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
     { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Import an exported flow as a new flow', body: ImportBody } },
     async (request, reply) => {
       const flow = await importFlow(store, request.auth.companyId, request.body as ImportDocument);
+      await recordAudit(store, request, {
+        action: 'flow.imported',
+        targetType: 'flow',
+        targetId: flow.id,
+        data: { name: flow.name, deployed: flow.deployedVersionId !== null },
+      });
       return reply.status(201).send({ data: flowJson(flow) });
     },
   );

@@ -5,6 +5,7 @@ import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { type CredentialCipher, loadCredentialCipher } from '../../crypto/credentials.js';
 import type { Connector, InstancePatch, SealedCredentials } from '../../store/types.js';
+import { recordAudit } from '../audit-logs/record.js';
 import { addFieldError, authMethodKey, credentialFieldsFor } from '../connectors/schema.js';
 import { instanceJson } from '../connectors/serialize.js';
 import { notFound } from '../errors.js';
@@ -134,6 +135,14 @@ export async function instanceRoutes(app: FastifyInstance, config: Config, { sto
         authMethod,
         credentials: body.credentials === undefined ? null : seal(cipher, companyId, body.credentials),
       });
+      if (body.credentials !== undefined) {
+        await recordAudit(store, request, {
+          action: 'instance.credentials_changed',
+          targetType: 'instance',
+          targetId: instance.id,
+          data: { fields: instance.credentialFields },
+        });
+      }
       return reply.status(201).send({ data: instanceJson(instance) });
     },
   );
@@ -186,6 +195,15 @@ export async function instanceRoutes(app: FastifyInstance, config: Config, { sto
       };
       const instance = await store.updateInstance(companyId, instanceId, patch);
       if (!instance) throw notFound('Instance');
+      if (body.credentials !== undefined) {
+        // The field names only: the values are the secret.
+        await recordAudit(store, request, {
+          action: 'instance.credentials_changed',
+          targetType: 'instance',
+          targetId: instance.id,
+          data: { fields: instance.credentialFields, removed: body.credentials === null },
+        });
+      }
       return { data: instanceJson(instance) };
     },
   );

@@ -99,7 +99,7 @@ export async function startRoutes(app: FastifyInstance, _config: Config, { store
   }
 }
 
-function detect(bytes: Buffer): PayloadFormat {
+export function detect(bytes: Buffer): PayloadFormat {
   try {
     return detectFormat(bytes);
   } catch (err) {
@@ -108,7 +108,7 @@ function detect(bytes: Buffer): PayloadFormat {
   }
 }
 
-function looksLikeMarkup(bytes: Buffer): boolean {
+export function looksLikeMarkup(bytes: Buffer): boolean {
   for (const b of bytes) {
     if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09 || b === 0xef || b === 0xbb || b === 0xbf) continue;
     return b === 0x3c;
@@ -117,7 +117,7 @@ function looksLikeMarkup(bytes: Buffer): boolean {
 }
 
 /** quality.md §2: XML with a DOCTYPE, entities or external references is refused at the door. */
-function refuseDangerousXml(bytes: Buffer): void {
+export function refuseDangerousXml(bytes: Buffer): void {
   const head = bytes.toString('utf8');
   if (/<!DOCTYPE|<!ENTITY|<!\[CDATA\[[^\]]*SYSTEM/i.test(head)) {
     throw new AppError('XML_REFUSED', 'XML payloads may not contain a DOCTYPE, entity declarations or external references.', {
@@ -187,7 +187,7 @@ function contentType(request: FastifyRequest): string | undefined {
   return raw.split(';')[0]!.trim().toLowerCase();
 }
 
-function readMeta(request: FastifyRequest): Record<string, string> {
+export function readMeta(request: FastifyRequest): Record<string, string> {
   const meta: Record<string, string> = {};
   let size = 0;
   for (const [name, value] of Object.entries(request.headers)) {

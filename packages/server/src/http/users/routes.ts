@@ -3,7 +3,8 @@ import { AppError, isAppError } from '@weft/schema';
 import type { FastifyInstance } from 'fastify';
 import type { FullAuthService } from '../../auth/service.js';
 import type { Config } from '../../config/index.js';
-import type { Store } from '../../store/types.js';
+import type { Store, User } from '../../store/types.js';
+import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery } from '../pagination.js';
 import { listResponse, RoleSchema, UserJson, userJson } from './serialize.js';
@@ -88,12 +89,14 @@ export async function userRoutes(
       }
       assertPasswordBytes(body.password);
       const passwordHash = await auth.hashPassword(body.password);
+      let user: User;
       try {
-        const user = await store.createUser(request.auth.companyId, { name: body.name, email: body.email, passwordHash, role: body.role });
-        return reply.status(201).send({ data: userJson(user) });
+        user = await store.createUser(request.auth.companyId, { name: body.name, email: body.email, passwordHash, role: body.role });
       } catch (err) {
         throw emailTakenWithField(err);
       }
+      await recordAudit(store, request, { action: 'user.created', targetType: 'user', targetId: user.id, data: { role: user.role } });
+      return reply.status(201).send({ data: userJson(user) });
     },
   );
 

@@ -3,9 +3,12 @@ import { AppError } from '@weft/schema';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import { triggerConfigOf } from '../../store/trigger-config.js';
+import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { assertValidDefinition } from '../flows/routes.js';
 import { versionJson } from '../flows/serialize.js';
+import { webhookUrl } from '../webhooks/routes.js';
 
 /** The deploy body is optional, which a route body schema cannot say, so it is checked here. */
 function deployBody(body: unknown): { enable?: boolean } {
@@ -76,6 +79,18 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const body = deployBody(request.body);
       const version = await store.deployVersion(request.auth.companyId, versionId, { enable: body.enable });
       if (!version) throw notFound('Flow version');
+      await recordAudit(store, request, {
+        action: 'flow.deployed',
+        targetType: 'flow_version',
+        targetId: version.id,
+        data: { flow_id: version.flowId, number: version.number, enable: body.enable === true },
+      });
+      // The first deploy with the webhook on makes its secret and shows it this once; later ones keep it.
+      if (triggerConfigOf(version.definition).webhook?.enabled === true) {
+        const secret = await store.ensureWebhookSecret(request.auth.companyId, version.flowId);
+        if (secret !== undefined)
+          return { data: versionJson(version, true), webhook: { url: webhookUrl(request.auth.companyId, version.flowId, secret), secret } };
+      }
       return { data: versionJson(version, true) };
     },
   );

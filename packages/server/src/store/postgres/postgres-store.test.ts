@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import type { Store } from '../types.js';
 import { postgresMigrations } from './migrations.js';
@@ -52,6 +53,10 @@ if (DATABASE_URL === undefined) {
   storeConformanceSuite('postgres', () => postgresHarness(url));
   // Every non-empty payload goes to payload_blobs: the other path of each body.
   storeConformanceSuite('postgres, payloads in blobs', () => postgresHarness(url, { inlinePayloadMaxBytes: 0 }));
+  auditConformanceSuite('postgres', async () => {
+    const harness = await postgresHarness(url);
+    return { ...harness, raw: (sql: string) => harness.admin.query(sql) };
+  });
 
   describe('PostgreSQL store', () => {
     let harness: PostgresHarness;

@@ -8,6 +8,7 @@ import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { postgresMigrations } from './migrations.js';
 import { runMethods } from './runs.js';
+import { triggerMethods } from './triggers.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL pg accepts). */
@@ -51,6 +52,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...triggerMethods(ctx),
     ...auditMethods(ctx),
   };
   return withStorageErrors(store);

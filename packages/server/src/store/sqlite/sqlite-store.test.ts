@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import type { Store } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
@@ -45,6 +46,20 @@ storeConformanceSuite('sqlite', () => sqliteHarness());
 storeConformanceSuite('sqlite, payloads in files, no background checkpoints', () =>
   sqliteHarness({ inlinePayloadMaxBytes: 0, checkpointIntervalMs: 0 }),
 );
+auditConformanceSuite('sqlite', async () => {
+  const harness = await sqliteHarness();
+  return {
+    ...harness,
+    async raw(sql: string) {
+      const db = new Database(harness.file);
+      try {
+        db.exec(sql);
+      } finally {
+        db.close();
+      }
+    },
+  };
+});
 
 describe('SQLite store', () => {
   let harness: SqliteHarness;

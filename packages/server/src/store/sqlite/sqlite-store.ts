@@ -11,6 +11,7 @@ import { journalMethods } from './journal.js';
 import { sqliteMigrations } from './migrations.js';
 import { PayloadFiles } from './payload-files.js';
 import { runMethods } from './runs.js';
+import { triggerMethods } from './triggers.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created (with its directory) when absent. */
@@ -56,6 +57,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...triggerMethods(ctx),
     ...auditMethods(ctx),
   };
   return withStorageErrors(store);

@@ -3,6 +3,7 @@ import { createHttpClient } from '../../../net/http-client.js';
 import { Payload, registerFormat } from '../../../payload.js';
 import type { EngineServices, HttpClient } from '../../../services.js';
 import type { ShapeContext, StepLog } from '../../../shape.js';
+import type { ConnectorResolver } from '../endpoint.js';
 
 export interface ConnectorTestContext {
   ctx: ShapeContext<ConnectorConfig>;
@@ -16,6 +17,10 @@ export interface ConnectorTestOptions {
   runId?: string;
   variables?: Record<string, string>;
   signal?: AbortSignal;
+  /** The instance port for steps that name an instance and endpoint. */
+  connectors?: ConnectorResolver;
+  /** Replaces services.sleep, e.g. to record the waits a Retry-After asks for. */
+  sleep?: EngineServices['sleep'];
 }
 
 /** A client as the engine gets it in tests: the egress guard on, 127.0.0.1 allow-listed. */
@@ -63,7 +68,11 @@ export function connectorContext(config: ConnectorConfig, options: ConnectorTest
     itemKey: options.itemKey ?? 'send',
     signal: options.signal ?? new AbortController().signal,
     log: (entry) => logs.push(entry),
-    services: testServices(options.http),
+    services: {
+      ...testServices(options.http),
+      ...(options.connectors === undefined ? {} : { connectors: options.connectors }),
+      ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    },
   };
   return { ctx, logs };
 }
