@@ -53,7 +53,10 @@ describe('the body limit on a real socket', () => {
 
   it('answers 413 at once for a Content-Length over the limit, without waiting for the body', async () => {
     const declared = 100 * 1024 * 1024;
-    const res = await send(`POST /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`, 0);
+    const res = await send(
+      `POST /api/v1/register HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${declared}\r\n\r\n`,
+      0,
+    );
     expect(res.status).toBe(413);
   });
 

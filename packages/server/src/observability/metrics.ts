@@ -14,7 +14,12 @@ export interface Metrics {
 export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'weft_process_' });
-  const runsFinished = new Counter({ name: 'weft_runs_finished_total', help: 'Runs that reached a terminal status, by status.', labelNames: ['status'], registers: [registry] });
+  const runsFinished = new Counter({
+    name: 'weft_runs_finished_total',
+    help: 'Runs that reached a terminal status, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+  });
   const runsStarted = new Counter({ name: 'weft_runs_started_total', help: 'Runs a worker started or resumed.', registers: [registry] });
   const stepDuration = new Histogram({
     name: 'weft_step_duration_seconds',
@@ -23,7 +28,12 @@ export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metric
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
     registers: [registry],
   });
-  const stepErrors = new Counter({ name: 'weft_step_errors_total', help: 'Failed step attempts (connector errors included), by error code.', labelNames: ['code'], registers: [registry] });
+  const stepErrors = new Counter({
+    name: 'weft_step_errors_total',
+    help: 'Failed step attempts (connector errors included), by error code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
   const http = new Histogram({
     name: 'weft_http_request_duration_seconds',
     help: 'HTTP request latency by method, route pattern and status.',

@@ -212,11 +212,21 @@ describe('flows and versions API', () => {
       const write = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: reader, payload: { name: 'x' } });
       expect(write.statusCode, role).toBe(403);
       expect(write.json().error.code).toBe('FORBIDDEN');
-      const start = await sys.app.inject({ method: 'POST', url: `/api/v1/flows/${flow.id}/manual/${flow.draft_version_id}`, headers: reader, payload: {} });
+      const start = await sys.app.inject({
+        method: 'POST',
+        url: `/api/v1/flows/${flow.id}/manual/${flow.draft_version_id}`,
+        headers: reader,
+        payload: {},
+      });
       expect(start.statusCode, role).toBe(403);
     }
     const key = await sys.apiKey(admin);
-    const byKey = await sys.app.inject({ method: 'PATCH', url: `/api/v1/flows/${flow.id}`, headers: { authorization: key }, payload: { name: 'By key' } });
+    const byKey = await sys.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/flows/${flow.id}`,
+      headers: { authorization: key },
+      payload: { name: 'By key' },
+    });
     expect(byKey.statusCode).toBe(200);
   });
 

@@ -1,4 +1,4 @@
-import { CONNECTOR_METHODS, type ConnectorConfig, type FieldErrors } from '@weft/schema';
+import { CONNECTOR_METHODS, type ConnectorConfig, type ConnectorMethod, type ConnectorRequest, type FieldErrors } from '@weft/schema';
 import { useState } from 'react';
 import { errorsUnder } from '../../definition';
 import { FieldErrorList } from '../../field-errors';
@@ -15,13 +15,13 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
   // Header rows live here so a half-typed row (no name yet) is not lost on each change.
   const [headers, setHeaders] = useState<[string, string][]>(() => Object.entries(request.headers ?? {}));
 
-  const emit = (change: Partial<ConnectorConfig['request']>, top: Partial<ConnectorConfig> = {}, rows = headers) => {
+  const emit = (change: Partial<ConnectorRequest>, top: Partial<ConnectorConfig> = {}, rows = headers) => {
     const named = rows.filter(([name]) => name.trim() !== '');
     const nextRequest = withoutEmpty({
       ...request,
       ...change,
       headers: named.length ? Object.fromEntries(named.map(([n, v]) => [n.trim(), v])) : undefined,
-    }) as ConnectorConfig['request'];
+    }) as ConnectorRequest;
     onChange(withoutEmpty({ ...config, ...top, request: nextRequest }) as ConnectorConfig);
   };
   const setRows = (rows: [string, string][]) => {
@@ -35,7 +35,7 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
       <div className="row">
         <label>
           Method
-          <select value={request.method} onChange={(e) => emit({ method: e.target.value as ConnectorConfig['request']['method'] })}>
+          <select value={request.method} onChange={(e) => emit({ method: e.target.value as ConnectorMethod })}>
             {CONNECTOR_METHODS.map((m) => (
               <option key={m}>{m}</option>
             ))}
