@@ -13,7 +13,7 @@ describe('the weft command line', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
   const env = { WEFT_DATA_DIR: dataDir, WEFT_EGRESS_ALLOW: '127.0.0.1', WEFT_LOG_LEVEL: 'silent' };
 
-  it('migrates, adds a user, imports the example flow and runs it against a real sink', { timeout: 60_000 }, async () => {
+  it('migrates, adds a user, imports the example flow and runs it against a real sink', { timeout: 120_000 }, async () => {
     const bodies: string[] = [];
     const sink = createServer((req, res) => {
       let body = '';
@@ -58,7 +58,7 @@ describe('the weft command line', () => {
     sink.close();
   });
 
-  it('explains itself and fails on unknown commands and missing options', async () => {
+  it('explains itself and fails on unknown commands and missing options', { timeout: 90_000 }, async () => {
     const unknown = await runWeft(['frobnicate'], env);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('Usage:');
