@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { apiClient, type Delivery, freePort, startDeliverySink, startWeft } from './weft-process.js';
+import { answeredBefore, apiClient, expectAtLeastOnceWithoutRepeats, freePort, startDeliverySink, startWeft } from './weft-process.js';
 
 const DATABASE_URL = process.env.WEFT_TEST_DATABASE_URL;
 const REDIS_URL = process.env.WEFT_TEST_REDIS_URL;
@@ -97,14 +97,6 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
       return { api, sink, accepted };
     }
 
-    function expectEveryStepDelivered(deliveries: Map<string, Delivery[]>, accepted: string[]) {
-      const all = [...deliveries.values()].flat();
-      for (const runId of accepted) {
-        for (const s of STEPS)
-          expect(all.filter((d) => d.run === runId && d.step === s).length, `${runId} step ${s}`).toBeGreaterThanOrEqual(1);
-      }
-    }
-
     it('completes 50 runs with one of two workers SIGKILLed midway, re-running only steps in flight', { timeout: 180_000 }, async () => {
       const { base, spawnWeft } = await cluster();
       const [victim] = await Promise.all([spawnWeft(['worker', '--concurrency', '4']), spawnWeft(['worker', '--concurrency', '4'])]);
@@ -119,28 +111,10 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
 
       await api.waitForSuccess(accepted, 90_000);
 
-      const completedBeforeKill = [...deliveries.values()].filter(
-        (l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < killedAt - 300,
-      ).length;
-      expect(completedBeforeKill).toBeGreaterThan(10);
-      expectEveryStepDelivered(deliveries, accepted);
-      // Steps of one run are sequential, so at most one step per run was in flight at the kill: the
-      // last one delivered by then. Only that one may arrive twice, and always with the same key.
-      const inFlight = new Set<string>();
-      for (const runId of accepted) {
-        const before = STEPS.filter((s) =>
-          [...deliveries.values()].some((l) => l[0]!.run === runId && l[0]!.step === s && l[0]!.arrivedAt < killedAt),
-        );
-        if (before.length > 0) inFlight.add(`${runId}/${before.at(-1)}`);
-      }
-      for (const [key, list] of deliveries) {
-        expect(new Set(list.map((d) => `${d.run}/${d.step}`)).size, key).toBe(1);
-        if (list.length > 1)
-          expect(
-            inFlight.has(`${list[0]!.run}/${list[0]!.step}`),
-            `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`,
-          ).toBe(true);
-      }
+      expect(answeredBefore(deliveries, killedAt)).toBeGreaterThan(10);
+      // The victim's requests may reach the sink a moment after kill() returns; its runs resume
+      // elsewhere only after their lease (1.5 s) expires, so anything before this came from it.
+      expectAtLeastOnceWithoutRepeats(deliveries, accepted, STEPS, killedAt + 500);
     });
 
     it('finishes every run after the queue lost its keys (as after FLUSHALL) while runs were queued', { timeout: 180_000 }, async () => {
@@ -156,7 +130,7 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
       expect(startedAtFlush).toBeLessThan(20);
 
       await api.waitForSuccess(accepted, 90_000);
-      expectEveryStepDelivered(deliveries, accepted);
+      expectAtLeastOnceWithoutRepeats(deliveries, accepted, STEPS, 0);
       // Nothing ran twice: the flush lost only hand-outs, and the store's lease kept execution single.
       for (const [key, list] of deliveries) expect(list.length, key).toBe(1);
     });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const WEFT_BIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
@@ -146,4 +147,44 @@ export function apiClient(base: string) {
       }
     },
   };
+}
+
+/**
+ * The at-least-once promise of quality.md §1.2, checked on a delivery sink's record: every run
+ * delivered each of its steps, and a delivery seen twice is the step that was in flight when its
+ * worker died. Steps of one run are sequential, so that is the last step of the run whose first
+ * delivery arrived before `cutoff`, the moment after which nothing sent by the dead process can
+ * still arrive (a restart, or less than a lease after the kill). Any other repeat means a completed
+ * step was executed again.
+ */
+export function expectAtLeastOnceWithoutRepeats(
+  deliveries: Map<string, Delivery[]>,
+  accepted: string[],
+  steps: string[],
+  cutoff: number,
+): void {
+  const firsts = [...deliveries.values()].map((l) => l[0]!);
+  const all = [...deliveries.values()].flat();
+  const inFlight = new Set<string>();
+  for (const runId of accepted) {
+    for (const s of steps)
+      expect(
+        all.some((d) => d.run === runId && d.step === s),
+        `${runId} step ${s}`,
+      ).toBe(true);
+    const before = steps.filter((s) => firsts.some((d) => d.run === runId && d.step === s && d.arrivedAt < cutoff));
+    if (before.length > 0) inFlight.add(`${runId}/${before.at(-1)}`);
+  }
+  for (const [key, list] of deliveries) {
+    expect(new Set(list.map((d) => `${d.run}/${d.step}`)).size, key).toBe(1);
+    if (list.length > 1)
+      expect(inFlight.has(`${list[0]!.run}/${list[0]!.step}`), `completed step ${list[0]!.run}/${list[0]!.step} was delivered again`).toBe(
+        true,
+      );
+  }
+}
+
+/** How many deliveries had been answered well before `at`: a kill must come after some, or a test proves nothing. */
+export function answeredBefore(deliveries: Map<string, Delivery[]>, at: number): number {
+  return [...deliveries.values()].filter((l) => l[0]!.answeredAt !== null && l[0]!.answeredAt < at - 300).length;
 }
