@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createHttpClient, type EngineServices, shapeRegistry } from '@weft/engine';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -66,19 +67,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     http,
     connectors: createConnectorResolver({ store, cipher: await loadCredentialCipher(store, config) }),
     now: () => new Date(),
-    sleep: (ms, signal) =>
-      new Promise((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
+    sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
   const worker = options.worker === false ? undefined : createWorker({ store, queue, events, services, shapes: shapeRegistry(), config });
   const metrics = createMetrics({ events, queue });

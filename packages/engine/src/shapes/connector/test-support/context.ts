@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ConnectorConfig } from '@weft/schema';
 import { createHttpClient } from '../../../net/http-client.js';
 import { Payload, registerFormat } from '../../../payload.js';
@@ -32,19 +33,7 @@ export function testServices(http: HttpClient): EngineServices {
   return {
     http,
     now: () => new Date(),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const timer = setTimeout(resolve, ms);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            clearTimeout(timer);
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      }),
+    sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
 }
 
