@@ -43,6 +43,12 @@ export interface Config {
   redisUrl: string | undefined;
   /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
   redisPrefix: string;
+  /**
+   * WEFT_TEST_FAULT: a fault the end-to-end tests inject into a real process. Only
+   * `exit-after-commit` (the API kills itself after committing a start, before enqueueing it).
+   * Never set it in production.
+   */
+  testFault: 'exit-after-commit' | undefined;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -51,6 +57,12 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function testFault(raw: string | undefined): Config['testFault'] {
+  if (raw === undefined || raw === '') return undefined;
+  if (raw !== 'exit-after-commit') throw new Error(`WEFT_TEST_FAULT must be "exit-after-commit" or unset, got "${raw}"`);
+  return raw;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
@@ -87,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
+    testFault: testFault(env.WEFT_TEST_FAULT),
   };
   return { ...config, ...overrides };
 }

@@ -22,7 +22,7 @@ interface StartParams {
  * committed; the queue is told afterwards, and if that is lost the worker's reconciler finds
  * the run in the store.
  */
-export async function startRoutes(app: FastifyInstance, _config: Config, { store, queue }: AppDeps): Promise<void> {
+export async function startRoutes(app: FastifyInstance, config: Config, { store, queue }: AppDeps): Promise<void> {
   const variants: Array<{ path: string; trigger: RunTrigger; raw: boolean }> = [];
   for (const trigger of ['api', 'manual'] as const) {
     const verb = trigger === 'api' ? 'start' : 'manual';
@@ -86,6 +86,8 @@ export async function startRoutes(app: FastifyInstance, _config: Config, { store
       variables,
       idempotency: idempotencyKey ? { key: idempotencyKey, requestHash: requestHash(request, body.bytes, raw, input.format) } : undefined,
     });
+    // Fault injection for the end-to-end tests: the process dies between commit and enqueue.
+    if (config.testFault === 'exit-after-commit' && !replayed) process.kill(process.pid, 'SIGKILL');
     if (!replayed) notify(run);
     return { run, replayed };
   }
