@@ -1,7 +1,10 @@
 import { type AssertConfig, assertConfigProblems } from '../shapes/assert.js';
 import { type BranchConfig, branchConfigProblems } from '../shapes/branch.js';
+import { type CacheLoadConfig, cacheLoadConfigProblems } from '../shapes/cache-load.js';
 import type { ConfigProblem } from '../shapes/conditions.js';
 import { checkConnectorUrl, connectorConfigProblems } from '../shapes/connector.js';
+import { triggerConfigProblems } from '../shapes/cron.js';
+import { type DedupeConfig, dedupeConfigProblems } from '../shapes/dedupe.js';
 import { type FilterConfig, filterConfigProblems } from '../shapes/filter.js';
 import { type FlowControlConfig, flowControlConfigProblems } from '../shapes/flow-control.js';
 import { type MapConfig, mapConfigProblems } from '../shapes/map.js';
@@ -9,7 +12,9 @@ import { type NotifyConfig, notifyConfigProblems } from '../shapes/notify.js';
 import { type RouteConfig, routeConfigProblems } from '../shapes/route.js';
 import { type SetVariablesConfig, setVariablesConfigProblems } from '../shapes/set-variables.js';
 import { type SplitConfig, splitConfigProblems } from '../shapes/split.js';
+import { type TrackDataConfig, trackDataConfigProblems } from '../shapes/track-data.js';
 import { isTransformName, TRANSFORM_NAMES } from '../shapes/transform-names.js';
+import type { TriggerConfig } from '../shapes/trigger.js';
 import { childPath, isPlainObject, unknownName } from './field-path.js';
 
 /** What a shape's own check sees of one step's config. */
@@ -84,4 +89,8 @@ export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
   set_variables: afterSchema<SetVariablesConfig>(setVariablesConfigProblems),
   assert: afterSchema<AssertConfig>(assertConfigProblems),
   notify: afterSchema<NotifyConfig>(notifyConfigProblems),
+  cache_load: afterSchema<CacheLoadConfig>(cacheLoadConfigProblems),
+  dedupe: afterSchema<DedupeConfig>(dedupeConfigProblems),
+  track_data: afterSchema<TrackDataConfig>(trackDataConfigProblems),
+  trigger: afterSchema<TriggerConfig>(triggerConfigProblems),
 };
