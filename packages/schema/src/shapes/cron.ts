@@ -29,7 +29,7 @@ const FIELDS: readonly CronField[] = [
   { name: 'day of week', min: 0, max: 7, names: DAYS, specials: ['?', 'L'] },
 ];
 
-function valueOf(field: CronField, token: string): number | undefined {
+function tokenValue(field: CronField, token: string): number | undefined {
   if (/^\d+$/.test(token)) return Number(token);
   const index = field.names?.indexOf(token.toUpperCase()) ?? -1;
   // Months are 1-based, days 0-based.
@@ -50,7 +50,7 @@ function itemProblem(field: CronField, item: string): string | undefined {
       return checkValue(field, nth[1] ?? '', item);
     }
     const last = /^(\w+)L$/i.exec(item);
-    if (last && valueOf(field, last[1] ?? '') !== undefined) return checkValue(field, last[1] ?? '', item);
+    if (last && tokenValue(field, last[1] ?? '') !== undefined) return checkValue(field, last[1] ?? '', item);
   }
   const [range, step, extra] = item.split('/');
   if (extra !== undefined) return `"${item}" has more than one /`;
@@ -66,15 +66,15 @@ function itemProblem(field: CronField, item: string): string | undefined {
     if (problem) return problem;
   }
   if (ends.length === 2) {
-    const from = valueOf(field, ends[0] ?? '') ?? 0;
-    const to = valueOf(field, ends[1] ?? '') ?? 0;
+    const from = tokenValue(field, ends[0] ?? '') ?? 0;
+    const to = tokenValue(field, ends[1] ?? '') ?? 0;
     if (from > to) return `"${item}": the range runs backwards (${ends[0]} is after ${ends[1]})`;
   }
   return undefined;
 }
 
 function checkValue(field: CronField, token: string, item: string): string | undefined {
-  const value = valueOf(field, token);
+  const value = tokenValue(field, token);
   const allowed = `${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ''}`;
   if (value === undefined) return `"${item}" is not a ${field.name} (${allowed})`;
   if (value < field.min || value > field.max) return `${token} is out of range for the ${field.name} field (${allowed})`;
