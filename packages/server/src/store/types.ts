@@ -1,4 +1,5 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
+import type { NotificationStoreMethods } from './notification-types.js';
 
 /**
  * The store: the one source of truth. Two adapters implement it (sqlite now, postgres with the
@@ -310,7 +311,7 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store {
+export interface Store extends NotificationStoreMethods {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

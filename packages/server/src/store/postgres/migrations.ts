@@ -1,3 +1,4 @@
+import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 /**
  * The PostgreSQL schema as numbered migrations, applied in order and recorded in schema_migrations
  * (the same ids and shape as sqlite/migrations.ts, in this dialect). Statements are unqualified:
@@ -329,4 +330,6 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '003_connectors', sql: connectors },
   { id: '004_triggers', sql: triggers },
   { id: '005_audit', sql: audit },
+  { id: '009_notifications', sql: notificationsMigrationSql },
+  { id: '010_run_links', sql: runLinksMigrationSql },
 ];

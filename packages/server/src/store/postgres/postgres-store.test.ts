@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { notificationConformanceSuite } from '../notification-conformance.js';
 import type { Store } from '../types.js';
 import { postgresMigrations } from './migrations.js';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
@@ -53,6 +54,7 @@ if (DATABASE_URL === undefined) {
   storeConformanceSuite('postgres', () => postgresHarness(url));
   // Every non-empty payload goes to payload_blobs: the other path of each body.
   storeConformanceSuite('postgres, payloads in blobs', () => postgresHarness(url, { inlinePayloadMaxBytes: 0 }));
+  notificationConformanceSuite('postgres', () => postgresHarness(url));
   auditConformanceSuite('postgres', async () => {
     const harness = await postgresHarness(url);
     return { ...harness, raw: (sql: string) => harness.admin.query(sql) };

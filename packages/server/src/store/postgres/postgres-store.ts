@@ -7,6 +7,7 @@ import { PostgresDatabase, toStorageError } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { postgresMigrations } from './migrations.js';
+import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { triggerMethods } from './triggers.js';
 
@@ -54,6 +55,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...notificationMethods(ctx),
   };
   return withStorageErrors(store);
 }

@@ -1,3 +1,4 @@
+import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 /**
  * The SQLite schema as numbered migrations, applied in order and recorded in schema_migrations.
  * They live in a TS module rather than .sql files so the build output carries them without a
@@ -307,4 +308,6 @@ export const sqliteMigrations: readonly Migration[] = [
   { id: '003_connectors', sql: connectors },
   { id: '004_triggers', sql: triggers },
   { id: '005_audit', sql: audit },
+  { id: '009_notifications', sql: notificationsMigrationSql },
+  { id: '010_run_links', sql: runLinksMigrationSql },
 ];

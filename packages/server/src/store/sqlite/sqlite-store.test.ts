@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { notificationConformanceSuite } from '../notification-conformance.js';
 import type { Store } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -46,6 +47,7 @@ storeConformanceSuite('sqlite', () => sqliteHarness());
 storeConformanceSuite('sqlite, payloads in files, no background checkpoints', () =>
   sqliteHarness({ inlinePayloadMaxBytes: 0, checkpointIntervalMs: 0 }),
 );
+notificationConformanceSuite('sqlite', () => sqliteHarness());
 auditConformanceSuite('sqlite', async () => {
   const harness = await sqliteHarness();
   return {

@@ -10,6 +10,7 @@ import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { sqliteMigrations } from './migrations.js';
 import { PayloadFiles } from './payload-files.js';
+import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { triggerMethods } from './triggers.js';
 
@@ -59,6 +60,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...notificationMethods(ctx),
   };
   return withStorageErrors(store);
 }
