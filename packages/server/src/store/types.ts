@@ -1,5 +1,7 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
 import type { NotificationStoreMethods } from './notification-types.js';
+import type { LookupStoreMethods } from './lookup-types.js';
+import type { ScriptStoreMethods } from './scripts-types.js';
 
 /**
  * The store: the one source of truth. Two adapters implement it (sqlite now, postgres with the
@@ -311,7 +313,7 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store extends NotificationStoreMethods {
+export interface Store extends NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,4 +1,5 @@
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
+import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
 /**
  * The PostgreSQL schema as numbered migrations, applied in order and recorded in schema_migrations
  * (the same ids and shape as sqlite/migrations.ts, in this dialect). Statements are unqualified:
@@ -330,6 +331,8 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '003_connectors', sql: connectors },
   { id: '004_triggers', sql: triggers },
   { id: '005_audit', sql: audit },
+  { id: '006_scripts', sql: scriptsMigration },
+  { id: '007_lookup_tables', sql: lookupTablesMigration },
   { id: '009_notifications', sql: notificationsMigrationSql },
   { id: '010_run_links', sql: runLinksMigrationSql },
 ];

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { lookupConformanceSuite } from '../lookup-conformance.js';
+import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
 import type { Store } from '../types.js';
 import { postgresMigrations } from './migrations.js';
@@ -60,6 +62,8 @@ if (DATABASE_URL === undefined) {
     return { ...harness, raw: (sql: string) => harness.admin.query(sql) };
   });
 
+  scriptsConformanceSuite('postgres', () => postgresHarness(url));
+  lookupConformanceSuite('postgres', () => postgresHarness(url));
   describe('PostgreSQL store', () => {
     let harness: PostgresHarness;
     let store: Store;

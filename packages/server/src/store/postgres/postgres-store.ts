@@ -6,9 +6,11 @@ import type { PostgresContext } from './context.js';
 import { PostgresDatabase, toStorageError } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
+import { lookupTableMethods } from './lookup-tables.js';
 import { postgresMigrations } from './migrations.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
+import { scriptMethods } from './scripts.js';
 import { triggerMethods } from './triggers.js';
 
 export interface PostgresStoreOptions {
@@ -55,6 +57,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...scriptMethods(ctx),
+    ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),
   };
   return withStorageErrors(store);

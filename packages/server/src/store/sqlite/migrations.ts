@@ -1,4 +1,5 @@
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
+import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
 /**
  * The SQLite schema as numbered migrations, applied in order and recorded in schema_migrations.
  * They live in a TS module rather than .sql files so the build output carries them without a
@@ -308,6 +309,8 @@ export const sqliteMigrations: readonly Migration[] = [
   { id: '003_connectors', sql: connectors },
   { id: '004_triggers', sql: triggers },
   { id: '005_audit', sql: audit },
+  { id: '006_scripts', sql: scriptsMigration },
+  { id: '007_lookup_tables', sql: lookupTablesMigration },
   { id: '009_notifications', sql: notificationsMigrationSql },
   { id: '010_run_links', sql: runLinksMigrationSql },
 ];

@@ -6,6 +6,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { lookupConformanceSuite } from '../lookup-conformance.js';
+import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
 import type { Store } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
@@ -62,6 +64,9 @@ auditConformanceSuite('sqlite', async () => {
     },
   };
 });
+
+scriptsConformanceSuite('sqlite', () => sqliteHarness());
+lookupConformanceSuite('sqlite', () => sqliteHarness());
 
 describe('SQLite store', () => {
   let harness: SqliteHarness;

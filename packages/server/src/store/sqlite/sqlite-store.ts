@@ -8,10 +8,12 @@ import type { SqliteContext } from './context.js';
 import { SqliteDatabase } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
+import { lookupTableMethods } from './lookup-tables.js';
 import { sqliteMigrations } from './migrations.js';
 import { PayloadFiles } from './payload-files.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
+import { scriptMethods } from './scripts.js';
 import { triggerMethods } from './triggers.js';
 
 export interface SqliteStoreOptions {
@@ -60,6 +62,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...scriptMethods(ctx),
+    ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),
   };
   return withStorageErrors(store);
