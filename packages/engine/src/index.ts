@@ -19,7 +19,16 @@ export {
   type TranspileResult,
   transpileScript,
 } from './sandbox/index.js';
-export type { EngineServices, HttpClient, HttpRequest, HttpResponse, ScriptSource, ScriptStore } from './services.js';
+export type {
+  EngineServices,
+  HttpClient,
+  HttpRequest,
+  HttpResponse,
+  LookupTableRow,
+  LookupTableSource,
+  ScriptSource,
+  ScriptStore,
+} from './services.js';
 export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape.js';
 export type {
   ConnectorResolver,

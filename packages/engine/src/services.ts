@@ -14,6 +14,8 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
+  /** The company's cross-reference lookup tables, for the map transform `lookup`; without it those transforms fail. */
+  lookupTables?: LookupTableSource;
 }
 
 /** A deployed script's code, already JavaScript (TypeScript is transpiled on deploy). */
@@ -25,6 +27,17 @@ export interface ScriptSource {
 export interface ScriptStore {
   /** The named script at `version`, or its latest deployed version; undefined when there is no such script or version. */
   load(companyId: string, name: string, version?: number): Promise<ScriptSource | undefined>;
+}
+
+/** One row of a cross-reference lookup table. */
+export interface LookupTableRow {
+  left: string;
+  right: string;
+}
+
+export interface LookupTableSource {
+  /** Every row of the company's table named `name`, in order; undefined when there is no such table. */
+  load(companyId: string, name: string): Promise<LookupTableRow[] | undefined>;
 }
 
 export interface HttpRequest {

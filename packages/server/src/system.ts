@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { createAuthService } from './auth/service.js';
 import type { Config } from './config/index.js';
 import { loadCredentialCipher } from './crypto/credentials.js';
+import { createDatabaseClient } from './database/database-client.js';
 import { createMetrics } from './observability/metrics.js';
 import { BullMqQueue } from './queue/bullmq/bullmq-queue.js';
 import { LocalQueue } from './queue/local/local-queue.js';
@@ -63,9 +64,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const events = new RunEvents();
   const auth = await createAuthService(store, config);
   const http = createHttpClient({ allow: config.egressAllow });
+  const databases = createDatabaseClient({ allow: config.egressAllow });
   const services: EngineServices = {
     http,
     connectors: createConnectorResolver({ store, cipher: await loadCredentialCipher(store, config) }),
+    databases,
     now: () => new Date(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
@@ -92,6 +95,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       await worker?.stop();
       await queue.close();
       await http.close();
+      await databases.close();
       await store.close();
     },
   };

@@ -7,8 +7,13 @@ describe('the transform registry', () => {
     expect(Object.keys(TRANSFORMS).sort()).toEqual([...TRANSFORM_NAMES].sort());
   });
 
-  it('leaves lookup, cache_lookup and script for later', () => {
-    for (const name of ['lookup', 'cache_lookup', 'script']) expect(transformDef(name)).toBeUndefined();
+  it('leaves cache_lookup for later', () => {
+    expect(transformDef('cache_lookup')).toBeUndefined();
+  });
+
+  it('has lookup and script', () => {
+    expect(transformDef('lookup')?.category).toBe('other');
+    expect(transformDef('script')?.async).toBe(true);
   });
 
   it('does not take inherited names for transforms', () => {
@@ -23,12 +28,12 @@ describe('the transform registry', () => {
     }
   });
 
-  it('marks only expression as asynchronous', () => {
+  it('marks only expression and script as asynchronous', () => {
     expect(
       Object.entries(TRANSFORMS)
         .filter(([, d]) => d.async)
         .map(([n]) => n),
-    ).toEqual(['expression']);
+    ).toEqual(['expression', 'script']);
   });
 });
 

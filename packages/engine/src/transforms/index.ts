@@ -1,11 +1,23 @@
 import { ARRAY_TRANSFORMS } from './array.js';
 import { DATE_TRANSFORMS } from './date.js';
+import { LOOKUP_TRANSFORMS } from './lookup.js';
 import { NUMBER_TRANSFORMS } from './number.js';
 import { OTHER_TRANSFORMS } from './other.js';
+import { SCRIPT_TRANSFORMS } from './script.js';
 import { STRING_TRANSFORMS } from './string.js';
 import type { ArgProblem, TransformApply, TransformDef } from './types.js';
 
-export type { ArgProblem, ArgSpec, TransformApply, TransformArgs, TransformCategory, TransformContext, TransformDef } from './types.js';
+export { type LookupDirection, LookupIndex, type LookupIndexRow } from './lookup-index.js';
+export type {
+  ArgProblem,
+  ArgSpec,
+  ScriptCall,
+  TransformApply,
+  TransformArgs,
+  TransformCategory,
+  TransformContext,
+  TransformDef,
+} from './types.js';
 
 /**
  * The transform library of spec/flows.md §4, by name. Its keys are exactly TRANSFORM_NAMES of
@@ -19,6 +31,8 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = Object.freeze(
     DATE_TRANSFORMS,
     ARRAY_TRANSFORMS,
     OTHER_TRANSFORMS,
+    LOOKUP_TRANSFORMS,
+    SCRIPT_TRANSFORMS,
   ),
 );
 

@@ -1,3 +1,14 @@
+import type { LookupIndex } from './lookup-index.js';
+
+/** A `script` transform's call: the script's `main` gets the value as `payload`, with the record's meta and the variables. */
+export interface ScriptCall {
+  script: string;
+  version: number | undefined;
+  value: unknown;
+  meta: Readonly<Record<string, string>>;
+  variables: Readonly<Record<string, string>>;
+}
+
 /** What a transform may know about the rule it is part of, besides the value it receives. */
 export interface TransformContext {
   /** The run's clock (EngineServices.now), so `now` is deterministic in tests. */
@@ -10,6 +21,13 @@ export interface TransformContext {
   variables: Readonly<Record<string, string>>;
   /** `id` and `queued_at`, as templates see them. */
   run: Readonly<Record<string, string>>;
+  /**
+   * A cross-reference lookup table by name, loaded before the rules run (the map shape loads the
+   * tables its rules name); undefined when the company has no such table. Absent where no tables can be read.
+   */
+  lookupTable?(name: string): LookupIndex | undefined;
+  /** Runs the company's deployed script on one value (the `script` transform); absent where scripts cannot run. */
+  runScript?(call: ScriptCall): Promise<unknown>;
 }
 
 /** A problem with a transform's arguments, at a path relative to the transform (`args.separator`). */

@@ -43,6 +43,8 @@ export const TRANSFORM_NAMES = [
   'constant',
   'to_boolean',
   'expression',
+  'lookup',
+  'script',
 ] as const;
 
 export type TransformName = (typeof TRANSFORM_NAMES)[number];

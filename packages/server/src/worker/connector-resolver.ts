@@ -3,6 +3,7 @@ import { AppError } from '@weft/schema';
 import type { CredentialCipher } from '../crypto/credentials.js';
 import { authMethodKey } from '../http/connectors/schema.js';
 import type { Connector, Instance, Store } from '../store/types.js';
+import { databaseEndpoint } from './database-endpoint.js';
 
 /**
  * Long enough that a run paging through an API or sending a bucket of payloads reads the store
@@ -54,15 +55,6 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
     clear: () => cache.clear(),
     async resolve(companyId, instanceId, endpointName): Promise<ResolvedEndpoint> {
       const { connector, instance, credentials } = await load(companyId, instanceId);
-      if (connector.protocol !== 'http') {
-        throw new AppError(
-          'STEP_FAILED',
-          `connector ${JSON.stringify(connector.name)} speaks ${connector.protocol}, which the connector shape cannot call yet`,
-          {
-            retryable: false,
-          },
-        );
-      }
       const endpoint = connector.endpoints.find((e) => e.name === endpointName);
       if (endpoint === undefined) {
         const known = connector.endpoints.map((e) => String(e.name));
@@ -77,14 +69,11 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
         if (variable.default !== undefined) variables[name] = variable.default;
       Object.assign(variables, instance.variables);
 
-      return {
-        connectorId: connector.id,
-        instanceId: instance.id,
-        baseUrl: fillBaseUrl(connector, instance, variables),
-        variables,
-        endpoint: endpointDefinition(endpoint),
-        auth: authOf(connector, instance, credentials),
-      };
+      const baseUrl = fillBaseUrl(connector, instance, variables);
+      const auth = authOf(connector, instance, credentials);
+      const common = { connectorId: connector.id, instanceId: instance.id, baseUrl, variables, auth };
+      if (connector.protocol !== 'http') return { ...common, ...databaseEndpoint(connector, instance, endpoint, baseUrl, auth) };
+      return { ...common, endpoint: endpointDefinition(endpoint) };
     },
   };
 }

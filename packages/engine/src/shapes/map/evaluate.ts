@@ -1,6 +1,6 @@
 import { AppError, isAppError } from '@weft/schema';
 import { assignKey, ENSURE, getAt, getMatches, getOne, setPath } from '../../paths/index.js';
-import type { TransformContext } from '../../transforms/index.js';
+import type { LookupIndex, ScriptCall, TransformContext } from '../../transforms/index.js';
 import type { CompiledMap, CompiledRule, CompiledSource } from './compile.js';
 
 /** What the rules may read besides the payload. */
@@ -9,6 +9,10 @@ export interface MapEnv {
   meta: Readonly<Record<string, string>>;
   variables: Readonly<Record<string, string>>;
   run: Readonly<Record<string, string>>;
+  /** The lookup tables the rules name, loaded before they run (resources.ts). */
+  lookupTable?(name: string): LookupIndex | undefined;
+  /** Runs a deployed script for the `script` transform. */
+  runScript?(call: ScriptCall): Promise<unknown>;
 }
 
 /** Called for a failed rule instead of throwing (the preview shows every failing rule); the rule's output so far is kept. */
@@ -87,6 +91,8 @@ function contextFor(
     meta: env.meta,
     variables: env.variables,
     run: env.run,
+    ...(env.lookupTable && { lookupTable: env.lookupTable }),
+    ...(env.runScript && { runScript: env.runScript }),
   };
 }
 

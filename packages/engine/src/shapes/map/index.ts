@@ -1,6 +1,7 @@
 import { AppError, isAppError, type MapConfig, type PayloadFormat } from '@weft/schema';
 import { csvCodec, textCodec, xmlCodec } from '../../formats/index.js';
 import { Payload } from '../../payload.js';
+import { processSandbox } from '../../sandbox/shared.js';
 import type { Shape, ShapeContext } from '../../shape.js';
 import { runTemplateScope } from '../../templates/index.js';
 import {
@@ -14,6 +15,7 @@ import {
   type MapProblem,
 } from './compile.js';
 import { type MapEnv, runRules } from './evaluate.js';
+import { loadMapResources, type MapResourceSources } from './resources.js';
 
 export type { MapProblem } from './compile.js';
 
@@ -29,11 +31,20 @@ export const mapShape: Shape<MapConfig> = {
     const compiled = compileMapConfig(ctx.config);
     const run = runTemplateScope(ctx.run);
     const now = () => ctx.services.now();
+    const { lookupTables, scripts } = ctx.services;
+    const companyId = ctx.run.companyId;
+    const resources = await loadMapResources(ctx.config.rules, {
+      ...(lookupTables && { loadLookupTable: (name) => lookupTables.load(companyId, name) }),
+      ...(scripts && { loadScript: (name, version) => scripts.load(companyId, name, version) }),
+      sandbox: () => ctx.services.sandbox ?? processSandbox(),
+      flow: { id: ctx.run.flowId, version_id: ctx.run.versionId, run_id: ctx.run.id },
+      signal: ctx.signal,
+    });
     const payloads: Payload[] = [];
     for (let i = 0; i < input.length; i++) {
       const payload = input[i]!;
       try {
-        const env: MapEnv = { now, meta: payload.meta, variables: ctx.variables, run };
+        const env: MapEnv = { now, meta: payload.meta, variables: ctx.variables, run, ...resources };
         let output = runRules(compiled, payload.value(), env);
         if (output instanceof Promise) output = await output;
         payloads.push(toPayload(output, compiled.outputFormat, payload.meta));
@@ -78,6 +89,8 @@ export interface PreviewOptions {
   meta?: Record<string, string>;
   /** The clock for `now`; the current time by default. */
   now?: () => Date;
+  /** Where `lookup` tables and `script` transforms come from; without them those transforms report an error. */
+  resources?: Omit<MapResourceSources, 'flow' | 'signal'>;
 }
 
 export interface PreviewError {
@@ -121,6 +134,8 @@ export async function previewMap(rules: unknown, value: unknown, options: Previe
     meta: options.meta ?? {},
     variables: options.variables ?? {},
     run: { id: 'preview', queued_at: now().toISOString() },
+    ...(options.resources &&
+      (await loadMapResources(rules, { ...options.resources, flow: { id: 'preview', version_id: 'preview', run_id: 'preview' } }))),
   };
   let output = runRules(map, value, env, (rule, error) => errors.push({ rule, message: error.message }));
   if (output instanceof Promise) output = await output;

@@ -10,20 +10,13 @@ import {
 import { csvCodec, xmlCodec } from '../../formats/index.js';
 import { Payload } from '../../payload.js';
 import { payloadPosition } from '../../records/index.js';
-import { createSandbox, type Sandbox, ScriptError } from '../../sandbox/index.js';
+import { type Sandbox, ScriptError } from '../../sandbox/index.js';
+import { processSandbox } from '../../sandbox/shared.js';
 import type { Shape, ShapeContext } from '../../shape.js';
 
 // The engine's own step limit sits a little past the script's, so a slow script is reported by
 // the sandbox (SCRIPT_TIMEOUT, with its logs) rather than by the bare step timeout.
 const STEP_GRACE_MS = 5_000;
-
-let sharedSandbox: Sandbox | undefined;
-
-/** The sandbox of the process, for callers that pass none in EngineServices. */
-function defaultSandbox(): Sandbox {
-  sharedSandbox ??= createSandbox();
-  return sharedSandbox;
-}
 
 /**
  * The `script` shape (spec/flows.md §3): runs a deployed company script once per payload of the
@@ -42,7 +35,7 @@ export const scriptShape: Shape<ScriptConfig> = {
   async execute(ctx, input) {
     const deadline = performance.now() + limitMs(ctx.config);
     const { code, version } = await loadScript(ctx);
-    const sandbox = ctx.services.sandbox ?? defaultSandbox();
+    const sandbox = ctx.services.sandbox ?? processSandbox();
     const flow = { id: ctx.run.flowId, version_id: ctx.run.versionId, run_id: ctx.run.id };
     ctx.log({ level: 'info', message: `script "${ctx.config.script}" version ${version}`, data: { script: ctx.config.script, version } });
 

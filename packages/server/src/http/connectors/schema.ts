@@ -2,6 +2,7 @@ import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AppError, type FieldErrors } from '@weft/schema';
 import type { ConnectorInput, ConnectorProtocol } from '../../store/types.js';
+import { checkDatabaseEndpoint } from './database-schema.js';
 
 /**
  * The connector document the API accepts. Auth methods and endpoints are checked here rather than
@@ -140,7 +141,7 @@ const Endpoint = Type.Object(
 );
 
 /** TypeBox's error list as api.md §6's field path → messages. */
-function collect(out: FieldErrors, prefix: string, schema: TObject, value: unknown): void {
+export function collect(out: FieldErrors, prefix: string, schema: TObject, value: unknown): void {
   for (const e of Value.Errors(schema, value)) {
     const path = e.path
       .split('/')
@@ -215,7 +216,8 @@ export function assertConnector(body: ConnectorBodyJson): ConnectorInput {
   const endpoints = body.endpoints ?? [];
   const names = new Set<string>();
   endpoints.forEach((endpoint, i) => {
-    collect(errors, `endpoints[${i}]`, Endpoint, endpoint);
+    if (body.protocol === 'http') collect(errors, `endpoints[${i}]`, Endpoint, endpoint);
+    else checkDatabaseEndpoint(errors, `endpoints[${i}]`, body.protocol, endpoint);
     if (typeof endpoint.name === 'string') {
       if (names.has(endpoint.name)) addFieldError(errors, `endpoints[${i}].name`, `another endpoint is already called "${endpoint.name}"`);
       names.add(endpoint.name);
