@@ -80,6 +80,10 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/v1/map/preview': { access: 'read', body: { rules: [{ source: 'a', target: 'b' }], payload: '{"a":1}' } },
   'GET /api/v1/connectors': { access: 'read' },
   'POST /api/v1/connectors': { access: 'write', body: { name: 'Matrix', protocol: 'http', base_url: 'https://matrix.example.com' } },
+  'POST /api/v1/connectors/import/openapi': {
+    access: 'write',
+    body: { document: { openapi: '3.0.3', info: { title: 'Matrix', version: '1' }, servers: [{ url: 'https://m.example.com' }], paths: {} } },
+  },
   'GET /api/v1/connectors/:connectorId': { access: 'read' },
   'PATCH /api/v1/connectors/:connectorId': { access: 'write', body: { name: 'changed' } },
   'DELETE /api/v1/connectors/:connectorId': { access: 'write' },

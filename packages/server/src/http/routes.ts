@@ -4,6 +4,7 @@ import type { Config } from '../config/index.js';
 import { apiKeyRoutes } from './api-keys/routes.js';
 import { auditLogRoutes } from './audit-logs/routes.js';
 import { authRoutes } from './auth/routes.js';
+import { connectorImportRoutes } from './connectors/import-routes.js';
 import { connectorRoutes } from './connectors/routes.js';
 import { flowRoutes } from './flows/routes.js';
 import { healthRoutes } from './health/routes.js';
@@ -30,6 +31,7 @@ export async function registerRoutes(app: FastifyInstance, config: Config, deps:
   await webhookRoutes(app, config, deps);
   await runRoutes(app, config, deps);
   await mapRoutes(app, config, deps);
+  await connectorImportRoutes(app, config, deps);
   await connectorRoutes(app, config, deps);
   await instanceRoutes(app, config, deps);
   await auditLogRoutes(app, config, deps);

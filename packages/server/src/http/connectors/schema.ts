@@ -16,7 +16,15 @@ const Template = Type.String({ maxLength: 10_000 });
 const AbsoluteUrl = Type.String({ minLength: 1, maxLength: 2000 });
 
 export const PROTOCOLS = ['http', 'postgres', 'mysql'] as const;
-export const AUTH_TYPES = ['none', 'basic', 'bearer', 'api_key', 'oauth2_client_credentials', 'custom_headers'] as const;
+export const AUTH_TYPES = [
+  'none',
+  'basic',
+  'bearer',
+  'api_key',
+  'oauth2_client_credentials',
+  'oauth2_authorization_code',
+  'custom_headers',
+] as const;
 export type AuthType = (typeof AUTH_TYPES)[number];
 
 const Variables = Type.Record(
@@ -74,6 +82,17 @@ const AUTH_SETTINGS: Record<AuthType, TObject> = {
     },
     { additionalProperties: false },
   ),
+  oauth2_authorization_code: Type.Object(
+    {
+      type: Type.Literal('oauth2_authorization_code'),
+      ...authCommon,
+      authorize_url: AbsoluteUrl,
+      token_url: AbsoluteUrl,
+      scope: Type.Optional(Type.String({ maxLength: 2000 })),
+      client_auth: Type.Optional(Type.Union([Type.Literal('body'), Type.Literal('basic')])),
+    },
+    { additionalProperties: false },
+  ),
   custom_headers: Type.Object(
     { type: Type.Literal('custom_headers'), ...authCommon, headers: Type.Array(ParamName, { minItems: 1, maxItems: 50 }) },
     { additionalProperties: false },
@@ -90,6 +109,7 @@ export function credentialFieldsFor(method: Record<string, unknown>): string[] {
     case 'api_key':
       return ['key'];
     case 'oauth2_client_credentials':
+    case 'oauth2_authorization_code':
       return ['client_id', 'client_secret'];
     case 'custom_headers':
       return (method.headers as string[] | undefined) ?? [];
@@ -97,6 +117,11 @@ export function credentialFieldsFor(method: Record<string, unknown>): string[] {
       return [];
   }
 }
+
+/** Credential fields Weft writes itself (the authorisation code grant's tokens), never given through the API. */
+export const MANAGED_CREDENTIAL_FIELDS: Readonly<Partial<Record<AuthType, readonly string[]>>> = {
+  oauth2_authorization_code: ['access_token', 'refresh_token', 'expires_at'],
+};
 
 /** How instances name an auth method: its name, or its type when unnamed. */
 export function authMethodKey(method: Record<string, unknown>): string {
@@ -125,6 +150,19 @@ const Pagination = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * At most `requests` per `per_seconds` for each instance, across all runs and processes (a bucket
+ * in the store). Endpoints naming the same `bucket` share one limit (the provider's account limit).
+ */
+export const RateLimit = Type.Object(
+  {
+    requests: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    per_seconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    bucket: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
 const Endpoint = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
@@ -136,6 +174,11 @@ const Endpoint = Type.Object(
     data_type: Type.Union(['json', 'xml', 'csv', 'txt'].map((t) => Type.Literal(t))),
     direction: Type.Union([Type.Literal('receive'), Type.Literal('send')]),
     pagination: Type.Optional(Pagination),
+    description: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** JSON Schema of the response (e.g. from an OpenAPI import), for the map editor's field pickers. */
+    schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    request_schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    rate_limit: Type.Optional(RateLimit),
   },
   { additionalProperties: false },
 );
@@ -204,9 +247,11 @@ export function assertConnector(body: ConnectorBodyJson): ConnectorInput {
       return;
     }
     collect(errors, `auth_methods[${i}]`, AUTH_SETTINGS[type as AuthType], method);
-    if (type === 'oauth2_client_credentials' && typeof method.token_url === 'string') {
-      const problem = checkBaseUrl('http', method.token_url);
-      if (problem) addFieldError(errors, `auth_methods[${i}].token_url`, problem);
+    for (const field of ['token_url', 'authorize_url']) {
+      const url = method[field];
+      if (!type.startsWith('oauth2_') || typeof url !== 'string') continue;
+      const problem = checkBaseUrl('http', url);
+      if (problem) addFieldError(errors, `auth_methods[${i}].${field}`, problem);
     }
     const key = authMethodKey(method);
     if (keys.has(key)) addFieldError(errors, `auth_methods[${i}].name`, `another auth method is already called "${key}"; give each a name`);

@@ -6,7 +6,7 @@ import type { Config } from '../../config/index.js';
 import { type CredentialCipher, loadCredentialCipher } from '../../crypto/credentials.js';
 import type { Connector, InstancePatch, SealedCredentials } from '../../store/types.js';
 import { recordAudit } from '../audit-logs/record.js';
-import { addFieldError, authMethodKey, credentialFieldsFor } from '../connectors/schema.js';
+import { type AuthType, addFieldError, authMethodKey, credentialFieldsFor, MANAGED_CREDENTIAL_FIELDS } from '../connectors/schema.js';
 import { instanceJson } from '../connectors/serialize.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery } from '../pagination.js';
@@ -65,7 +65,9 @@ function assertFitsConnector(connector: Connector, state: InstanceState): void {
       const wanted = credentialFieldsFor(method);
       const where = state.credentialsGiven ? 'credentials' : 'auth_method';
       const missing = wanted.filter((f) => !state.credentialFields.includes(f));
-      const extra = state.credentialFields.filter((f) => !wanted.includes(f));
+      // Tokens Weft stored itself (OAuth 2 authorisation code) are no stray fields; given through the API they are.
+      const managed = state.credentialsGiven ? [] : (MANAGED_CREDENTIAL_FIELDS[method.type as AuthType] ?? []);
+      const extra = state.credentialFields.filter((f) => !wanted.includes(f) && !managed.includes(f));
       if (missing.length > 0) add(where, `${state.authMethod} needs the credential fields ${missing.join(', ')}`);
       for (const f of extra) add(state.credentialsGiven ? `credentials.${f}` : where, `is not a credential field of ${state.authMethod}`);
     }
