@@ -3,6 +3,7 @@
  * instance's variables already applied to the base URL and its credentials decrypted. The shape
  * never sees the store or the cipher; the server resolves (spec/flows.md §3).
  */
+import type { ResolvedDatabase } from './database.js';
 
 export type EndpointMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 export type EndpointDataType = 'json' | 'xml' | 'csv' | 'txt';
@@ -57,6 +58,8 @@ export interface ResolvedEndpoint {
   variables: Record<string, string>;
   endpoint: ResolvedEndpointDefinition;
   auth: ResolvedAuth;
+  /** Set for a database connector (protocol postgres or mysql): `endpoint` then only carries its name and direction. */
+  database?: ResolvedDatabase;
 }
 
 export interface ConnectorResolver {

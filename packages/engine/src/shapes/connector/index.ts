@@ -4,6 +4,7 @@ import { Payload } from '../../payload.js';
 import type { HttpResponse } from '../../services.js';
 import type { Shape, ShapeContext } from '../../shape.js';
 import { renderTemplate, runTemplateScope, type TemplateScope } from '../../templates/index.js';
+import { callDatabase } from './database-call.js';
 import { exchange, isSuccessful, type OutgoingRequest, statusError } from './exchange.js';
 import { callEndpoint, resolveEndpoint } from './instance.js';
 import { Secrets } from './secrets.js';
@@ -40,6 +41,8 @@ export const connectorShape: Shape<ConnectorConfig> = {
     const payloads: Payload[] = [];
     if (ctx.config.request === undefined) {
       const resolved = await resolveEndpoint(ctx);
+      if (resolved.resolved.database !== undefined)
+        return { payloads: await callDatabase(ctx, resolved.resolved.database, resolved.secrets, input) };
       if (input.length === 0) payloads.push(...(await callEndpoint(ctx, resolved, undefined, 0)));
       for (const [index, payload] of input.entries()) payloads.push(...(await callEndpoint(ctx, resolved, payload, index)));
       return { payloads };
