@@ -40,5 +40,7 @@ export type {
 } from './shapes/connector/endpoint.js';
 export { idempotencyKey } from './shapes/connector/index.js';
 export { shapeRegistry } from './shapes/index.js';
+export type { EmailMessage, EmailSender } from './shapes/notify/email.js';
+export type { ChildRun, ChildRuns, StartChildInput } from './shapes/run-flow/port.js';
 export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export { renderTemplate, templateReferences } from './templates/index.js';

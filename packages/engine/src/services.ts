@@ -1,5 +1,7 @@
 import type { Sandbox } from './sandbox/index.js';
 import type { ConnectorResolver } from './shapes/connector/endpoint.js';
+import type { EmailSender } from './shapes/notify/email.js';
+import type { ChildRuns } from './shapes/run-flow/port.js';
 
 /** What the engine needs from outside, passed in so the engine reads no env and opens no driver. */
 export interface EngineServices {
@@ -14,6 +16,10 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
+  /** Email to notification groups (`notify` channel email/both); absent when the server has no SMTP settings. */
+  email?: EmailSender;
+  /** Starts and watches child runs for `run_flow` steps; without it those steps fail. */
+  childRuns?: ChildRuns;
   /** The company's cross-reference lookup tables, for the map transform `lookup`; without it those transforms fail. */
   lookupTables?: LookupTableSource;
 }

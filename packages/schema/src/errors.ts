@@ -78,6 +78,37 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'The script used more memory than its limit and was stopped; process the payload in smaller pieces (flow_control or split).',
   },
+  SMTP_NOT_CONFIGURED: {
+    status: 422,
+    kind: 'user',
+    fix: 'This server has no SMTP settings; set WEFT_SMTP_URL (and WEFT_SMTP_FROM) and restart, or use the notify channel "log".',
+  },
+  EMAIL_SEND_FAILED: { status: 502, kind: 'transient', fix: 'The SMTP server refused or could not be reached; check WEFT_SMTP_URL and the server.' },
+  NOTIFICATION_GROUP_UNKNOWN: {
+    status: 422,
+    kind: 'user',
+    fix: 'Create the notification group (POST /api/v1/notification-groups) or correct the group name in the step.',
+  },
+  RUN_FLOW_CYCLE: {
+    status: 422,
+    kind: 'user',
+    fix: 'A run_flow step may not start its own flow or one of the flows that started this run; remove the loop.',
+  },
+  CHILD_RUN_FAILED: {
+    status: 422,
+    kind: 'user',
+    fix: 'A child run started by run_flow failed or stopped; see the child run named in the message, or set on_child_failure.',
+  },
+  CALLBACK_TIMEOUT: {
+    status: 504,
+    kind: 'user',
+    fix: 'The run did not reach a callback step in time; it goes on, look it up by flow_run_id, or raise callback.timeout_seconds.',
+  },
+  CALLBACK_NOT_ANSWERED: {
+    status: 502,
+    kind: 'user',
+    fix: 'The run finished without reaching a callback step; see its log by flow_run_id and add a callback step on the path taken.',
+  },
   XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
   INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

@@ -18,6 +18,8 @@ export const SHAPES = [
   'notify',
   'try_catch',
   'script',
+  'run_flow',
+  'callback',
 ] as const;
 export type ShapeName = (typeof SHAPES)[number];
 

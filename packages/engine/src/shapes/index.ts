@@ -1,6 +1,7 @@
 import type { Shape } from '../shape.js';
 import { assertShape } from './assert/index.js';
 import { branchShape } from './branch/index.js';
+import { callbackShape } from './callback/index.js';
 import { connectorShape } from './connector/index.js';
 import { filterShape } from './filter/index.js';
 import { flowControlShape } from './flow-control/index.js';
@@ -8,6 +9,7 @@ import { manualPayloadShape } from './manual-payload/index.js';
 import { mapShape } from './map/index.js';
 import { notifyShape } from './notify/index.js';
 import { routeShape } from './route/index.js';
+import { runFlowShape } from './run-flow/index.js';
 import { scriptShape } from './script/index.js';
 import { setVariablesShape } from './set-variables/index.js';
 import { splitShape } from './split/index.js';
@@ -31,6 +33,8 @@ export function shapeRegistry(): Map<string, Shape<any>> {
     notifyShape,
     tryCatchShape,
     scriptShape,
+    runFlowShape,
+    callbackShape,
   ];
   return new Map(shapes.map((s) => [s.name, s]));
 }

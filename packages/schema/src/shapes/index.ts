@@ -2,6 +2,7 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ShapeName } from '../flow.js';
 import { AssertConfigSchema } from './assert.js';
 import { BranchConfigSchema } from './branch.js';
+import { CallbackConfigSchema } from './callback.js';
 import { ConnectorConfigSchema } from './connector.js';
 import { FilterConfigSchema } from './filter.js';
 import { FlowControlConfigSchema } from './flow-control.js';
@@ -9,6 +10,7 @@ import { ManualPayloadConfigSchema } from './manual-payload.js';
 import { MapConfigSchema } from './map.js';
 import { NotifyConfigSchema } from './notify.js';
 import { RouteConfigSchema } from './route.js';
+import { RunFlowConfigSchema } from './run-flow.js';
 import { ScriptConfigSchema } from './script.js';
 import { SetVariablesConfigSchema } from './set-variables.js';
 import { SplitConfigSchema } from './split.js';
@@ -34,6 +36,8 @@ export const SHAPE_CONFIG_SCHEMAS: Record<ShapeName, TSchema> = {
   notify: NotifyConfigSchema,
   try_catch: TryCatchConfigSchema,
   script: ScriptConfigSchema,
+  run_flow: RunFlowConfigSchema,
+  callback: CallbackConfigSchema,
 };
 
 /**

@@ -138,13 +138,17 @@ describe('validateDefinition: assert, notify and try_catch', () => {
     });
   });
 
-  it('refuses the email channels with a message saying they need SMTP settings', () => {
+  it('takes the email channels with a group, and names the group field when it is missing or out of place', () => {
     expect(errors('notify', { channel: 'log', level: 'success', template: 'done' })).toEqual({});
-    expect(errors('notify', { channel: 'both', group: 'ops', template: 'x' })).toEqual({
-      'steps[1].config.channel': [
-        '"both" sends email, which needs SMTP settings (WEFT_SMTP_URL) this server does not support yet; use "log"',
-      ],
+    expect(errors('notify', { channel: 'both', group: 'ops', subject: 'Order [[payload.id]]', template: 'x' })).toEqual({});
+    expect(errors('notify', { channel: 'email', template: 'x' })).toEqual({
+      'steps[1].config.group': ['is required with channel "email": name the notification group that receives the email'],
     });
+    expect(errors('notify', { group: 'ops', template: 'x' })).toEqual({
+      'steps[1].config.group': ['is only used by the channels "email" and "both"; remove it or set channel to "email" or "both"'],
+    });
+    expect(Object.keys(errors('notify', { channel: 'email', group: '', template: 'x' }))).toEqual(['steps[1].config.group']);
+    expect(Object.keys(errors('notify', { channel: 'fax', template: 'x' }))).toEqual(['steps[1].config.channel']);
     expect(Object.keys(errors('notify', { template: '' }))).toEqual(['steps[1].config.template']);
   });
 

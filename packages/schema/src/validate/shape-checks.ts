@@ -10,6 +10,7 @@ import { type FlowControlConfig, flowControlConfigProblems } from '../shapes/flo
 import { type MapConfig, mapConfigProblems } from '../shapes/map.js';
 import { type NotifyConfig, notifyConfigProblems } from '../shapes/notify.js';
 import { type RouteConfig, routeConfigProblems } from '../shapes/route.js';
+import { type RunFlowConfig, runFlowConfigProblems } from '../shapes/run-flow.js';
 import { type SetVariablesConfig, setVariablesConfigProblems } from '../shapes/set-variables.js';
 import { type SplitConfig, splitConfigProblems } from '../shapes/split.js';
 import { type TrackDataConfig, trackDataConfigProblems } from '../shapes/track-data.js';
@@ -89,6 +90,7 @@ export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
   set_variables: afterSchema<SetVariablesConfig>(setVariablesConfigProblems),
   assert: afterSchema<AssertConfig>(assertConfigProblems),
   notify: afterSchema<NotifyConfig>(notifyConfigProblems),
+  run_flow: afterSchema<RunFlowConfig>(runFlowConfigProblems),
   cache_load: afterSchema<CacheLoadConfig>(cacheLoadConfigProblems),
   dedupe: afterSchema<DedupeConfig>(dedupeConfigProblems),
   track_data: afterSchema<TrackDataConfig>(trackDataConfigProblems),

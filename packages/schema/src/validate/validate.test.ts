@@ -171,13 +171,16 @@ describe('validateDefinition on step ids', () => {
   });
 });
 
+/** Every built shape, as the message lists them; it grows with each shape added. */
+const KNOWN_SHAPES = Object.keys(SHAPE_CONFIG_SCHEMAS).sort().join(', ');
+
 describe('validateDefinition on shapes and their configs', () => {
   it('refuses an unknown shape, listing the known ones and the likely one meant', () => {
     const definition = chain('a');
     stepAt(definition, 1).shape = 'manual_paylod';
     expect(validateDefinition(definition)).toEqual({
       'steps[1].shape': [
-        'unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, script, set_variables, split, trigger, try_catch',
+        `unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: ${KNOWN_SHAPES}`,
       ],
     });
   });
@@ -186,7 +189,7 @@ describe('validateDefinition on shapes and their configs', () => {
     const definition = chain('a');
     stepAt(definition, 1).shape = 'dedupe';
     expect(validateDefinition(definition)['steps[1].shape']).toEqual([
-      'unknown shape "dedupe"; known shapes: assert, branch, connector, filter, flow_control, manual_payload, map, notify, route, script, set_variables, split, trigger, try_catch',
+      `unknown shape "dedupe"; known shapes: ${KNOWN_SHAPES}`,
     ]);
   });
 
