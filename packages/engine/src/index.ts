@@ -19,6 +19,7 @@ export {
   type TranspileResult,
   transpileScript,
 } from './sandbox/index.js';
+export type { CachedDocument, CachePort, CacheTarget, CacheWriteRequest, DataPoolPort, TrackedDataPort, TrackedValue } from './data-ports.js';
 export type {
   EngineServices,
   HttpClient,

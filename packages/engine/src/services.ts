@@ -1,3 +1,4 @@
+import type { CachePort, DataPoolPort, TrackedDataPort } from './data-ports.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { ConnectorResolver } from './shapes/connector/endpoint.js';
 import type { EmailSender } from './shapes/notify/email.js';
@@ -16,6 +17,12 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
+  /** Named caches for cache_add, cache_load and the cache_lookup transform; without it those fail. */
+  caches?: CachePort;
+  /** Data pools for dedupe; without it that shape fails its step. */
+  dataPools?: DataPoolPort;
+  /** Where track_data records values; without it that shape fails its step. */
+  trackedData?: TrackedDataPort;
   /** Email to notification groups (`notify` channel email/both); absent when the server has no SMTP settings. */
   email?: EmailSender;
   /** Starts and watches child runs for `run_flow` steps; without it those steps fail. */

@@ -109,6 +109,16 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'The run finished without reaching a callback step; see its log by flow_run_id and add a callback step on the path taken.',
   },
+  CACHE_FULL: {
+    status: 422,
+    kind: 'user',
+    fix: 'A cache holds at most 50 MB; give entries a ttl, use more specific keys or another cache, or clear it (DELETE /api/v1/caches/{id}).',
+  },
+  CACHE_MISS: {
+    status: 422,
+    kind: 'user',
+    fix: 'The cache entry is missing or expired; check the cache name, scope and key, or set fail_on_miss to false.',
+  },
   XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
   INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },
 } as const satisfies Record<string, ErrorCodeInfo>;

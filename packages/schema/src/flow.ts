@@ -20,6 +20,10 @@ export const SHAPES = [
   'script',
   'run_flow',
   'callback',
+  'cache_add',
+  'cache_load',
+  'dedupe',
+  'track_data',
 ] as const;
 export type ShapeName = (typeof SHAPES)[number];
 

@@ -16,6 +16,7 @@ import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createPostgresStore, createSqliteStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import { createConnectorResolver } from './worker/connector-resolver.js';
+import { createDataPorts } from './worker/data-ports.js';
 import { RunEvents } from './worker/run-events.js';
 import { createWorker, type Worker } from './worker/worker.js';
 
@@ -69,6 +70,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     http,
     connectors: createConnectorResolver({ store, cipher: await loadCredentialCipher(store, config) }),
     databases,
+    ...createDataPorts({ store }),
     now: () => new Date(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };

@@ -1,8 +1,11 @@
 import type { Shape } from '../shape.js';
 import { assertShape } from './assert/index.js';
 import { branchShape } from './branch/index.js';
+import { cacheAddShape } from './cache-add/index.js';
+import { cacheLoadShape } from './cache-load/index.js';
 import { callbackShape } from './callback/index.js';
 import { connectorShape } from './connector/index.js';
+import { dedupeShape } from './dedupe/index.js';
 import { filterShape } from './filter/index.js';
 import { flowControlShape } from './flow-control/index.js';
 import { manualPayloadShape } from './manual-payload/index.js';
@@ -13,6 +16,7 @@ import { runFlowShape } from './run-flow/index.js';
 import { scriptShape } from './script/index.js';
 import { setVariablesShape } from './set-variables/index.js';
 import { splitShape } from './split/index.js';
+import { trackDataShape } from './track-data/index.js';
 import { triggerShape } from './trigger/index.js';
 import { tryCatchShape } from './try-catch/index.js';
 
@@ -35,6 +39,10 @@ export function shapeRegistry(): Map<string, Shape<any>> {
     scriptShape,
     runFlowShape,
     callbackShape,
+    cacheAddShape,
+    cacheLoadShape,
+    dedupeShape,
+    trackDataShape,
   ];
   return new Map(shapes.map((s) => [s.name, s]));
 }

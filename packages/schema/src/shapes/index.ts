@@ -2,8 +2,11 @@ import type { TSchema } from '@sinclair/typebox';
 import type { ShapeName } from '../flow.js';
 import { AssertConfigSchema } from './assert.js';
 import { BranchConfigSchema } from './branch.js';
+import { CacheAddConfigSchema } from './cache-add.js';
+import { CacheLoadConfigSchema } from './cache-load.js';
 import { CallbackConfigSchema } from './callback.js';
 import { ConnectorConfigSchema } from './connector.js';
+import { DedupeConfigSchema } from './dedupe.js';
 import { FilterConfigSchema } from './filter.js';
 import { FlowControlConfigSchema } from './flow-control.js';
 import { ManualPayloadConfigSchema } from './manual-payload.js';
@@ -14,6 +17,7 @@ import { RunFlowConfigSchema } from './run-flow.js';
 import { ScriptConfigSchema } from './script.js';
 import { SetVariablesConfigSchema } from './set-variables.js';
 import { SplitConfigSchema } from './split.js';
+import { TrackDataConfigSchema } from './track-data.js';
 import { TriggerConfigSchema } from './trigger.js';
 import { TryCatchConfigSchema } from './try-catch.js';
 
@@ -38,6 +42,10 @@ export const SHAPE_CONFIG_SCHEMAS: Record<ShapeName, TSchema> = {
   script: ScriptConfigSchema,
   run_flow: RunFlowConfigSchema,
   callback: CallbackConfigSchema,
+  cache_add: CacheAddConfigSchema,
+  cache_load: CacheLoadConfigSchema,
+  dedupe: DedupeConfigSchema,
+  track_data: TrackDataConfigSchema,
 };
 
 /**

@@ -1,4 +1,5 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
+import type { DataStore } from './data-types.js';
 import type { NotificationStoreMethods } from './notification-types.js';
 import type { LookupStoreMethods } from './lookup-types.js';
 import type { ScriptStoreMethods } from './scripts-types.js';
@@ -313,7 +314,7 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store extends NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods {
+export interface Store extends DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

@@ -1,3 +1,4 @@
+import { dataMigrationSql } from './data-schema.js';
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
 /**
@@ -335,4 +336,5 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '007_lookup_tables', sql: lookupTablesMigration },
   { id: '009_notifications', sql: notificationsMigrationSql },
   { id: '010_run_links', sql: runLinksMigrationSql },
+  { id: '008_data', sql: dataMigrationSql },
 ];

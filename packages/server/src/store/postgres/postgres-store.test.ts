@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { dataConformanceSuite } from '../data-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
@@ -54,6 +55,7 @@ if (DATABASE_URL === undefined) {
 } else {
   const url = DATABASE_URL;
   storeConformanceSuite('postgres', () => postgresHarness(url));
+  dataConformanceSuite('postgres', () => postgresHarness(url));
   // Every non-empty payload goes to payload_blobs: the other path of each body.
   storeConformanceSuite('postgres, payloads in blobs', () => postgresHarness(url, { inlinePayloadMaxBytes: 0 }));
   notificationConformanceSuite('postgres', () => postgresHarness(url));

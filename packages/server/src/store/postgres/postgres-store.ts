@@ -1,8 +1,10 @@
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
+import { cacheMethods } from './caches.js';
 import { connectorMethods } from './connectors.js';
 import type { PostgresContext } from './context.js';
+import { dataPoolMethods } from './data-pools.js';
 import { PostgresDatabase, toStorageError } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
@@ -11,6 +13,7 @@ import { postgresMigrations } from './migrations.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
+import { trackedDataMethods } from './tracked-data.js';
 import { triggerMethods } from './triggers.js';
 
 export interface PostgresStoreOptions {
@@ -57,6 +60,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...cacheMethods(ctx),
+    ...dataPoolMethods(ctx),
+    ...trackedDataMethods(ctx),
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { dataConformanceSuite } from '../data-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
@@ -45,6 +46,7 @@ async function sqliteHarness(options: Partial<SqliteStoreOptions> = {}): Promise
 }
 
 storeConformanceSuite('sqlite', () => sqliteHarness());
+dataConformanceSuite('sqlite', () => sqliteHarness());
 // Every non-empty payload goes to a file, and the writer checkpoints its own WAL: the other path of each.
 storeConformanceSuite('sqlite, payloads in files, no background checkpoints', () =>
   sqliteHarness({ inlinePayloadMaxBytes: 0, checkpointIntervalMs: 0 }),

@@ -3,8 +3,10 @@ import Database from 'better-sqlite3';
 import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
+import { cacheMethods } from './caches.js';
 import { connectorMethods } from './connectors.js';
 import type { SqliteContext } from './context.js';
+import { dataPoolMethods } from './data-pools.js';
 import { SqliteDatabase } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
@@ -14,6 +16,7 @@ import { PayloadFiles } from './payload-files.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
+import { trackedDataMethods } from './tracked-data.js';
 import { triggerMethods } from './triggers.js';
 
 export interface SqliteStoreOptions {
@@ -62,6 +65,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...connectorMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
+    ...cacheMethods(ctx),
+    ...dataPoolMethods(ctx),
+    ...trackedDataMethods(ctx),
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),
