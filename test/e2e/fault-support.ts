@@ -73,6 +73,9 @@ export async function startCluster(opts: { databaseUrl: string; redisUrl: string
     WEFT_EGRESS_ALLOW: '127.0.0.1',
     WEFT_LEASE_MS: '1500',
     WEFT_RETRY_BASE_MS: '50',
+    // The tests start hundreds of runs in seconds: no per-company start rate or backlog limit.
+    WEFT_START_RATE_PER_MINUTE: '0',
+    WEFT_QUEUED_RUNS_MAX: '0',
     ...opts.env,
   };
   const db = new pg.Pool({ connectionString: opts.databaseUrl, max: 1 });
