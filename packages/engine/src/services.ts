@@ -1,4 +1,5 @@
 import type { CachePort, DataPoolPort, TrackedDataPort } from './data-ports.js';
+import type { Tracer } from '@opentelemetry/api';
 import type { Sandbox } from './sandbox/index.js';
 import type { ConnectorResolver } from './shapes/connector/endpoint.js';
 import type { EmailSender } from './shapes/notify/email.js';
@@ -17,6 +18,8 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
+  /** OpenTelemetry tracer for step spans (the API only; the server owns the SDK); none means no spans. */
+  tracer?: Tracer;
   /** Named caches for cache_add, cache_load and the cache_lookup transform; without it those fail. */
   caches?: CachePort;
   /** Data pools for dedupe; without it that shape fails its step. */

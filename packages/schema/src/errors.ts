@@ -35,6 +35,26 @@ export const ERROR_CODES = {
   RUN_NOT_STOPPABLE: { status: 409, kind: 'user', fix: 'The run has already finished.' },
   PAYLOAD_EXPIRED: { status: 404, kind: 'user', fix: 'The payload was removed by retention.' },
   RATE_LIMITED: { status: 429, kind: 'user', fix: 'Wait for the number of seconds in Retry-After and try again.' },
+  START_RATE_LIMITED: {
+    status: 429,
+    kind: 'user',
+    fix: "The company's starts per minute are used up; wait for Retry-After seconds, spread the starts out, or ask the operator for a higher limit.",
+  },
+  WEBHOOK_RATE_LIMITED: {
+    status: 429,
+    kind: 'user',
+    fix: "The company's webhook calls per minute are used up; wait for Retry-After seconds, or ask the operator for a higher limit.",
+  },
+  QUEUE_FULL: {
+    status: 429,
+    kind: 'user',
+    fix: 'The company has too many runs waiting; wait for Retry-After seconds while they are worked off, or ask the operator for a larger allowance.',
+  },
+  RUN_LIMIT_EXCEEDED: {
+    status: 422,
+    kind: 'user',
+    fix: 'The run went over a per-run cap (steps, outbound requests or payload bytes); split the work into smaller runs, or ask the operator to raise the cap.',
+  },
   STORAGE_UNAVAILABLE: { status: 503, kind: 'transient', fix: 'Try again shortly; the database is not reachable.' },
   STEP_FAILED: { status: 500, kind: 'user', fix: 'See the run log for the step, attempt and reason.' },
   STEP_TIMEOUT: { status: 500, kind: 'transient', fix: 'Raise the step time limit or make the target answer faster.' },

@@ -1,8 +1,10 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { AppError } from '@weft/schema';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { FullAuthService } from './auth/service.js';
+import { createLogger } from './observability/logger.js';
+import { traceRequests } from './observability/http-tracing.js';
 import { type Access, type AuthContext, allows } from './auth/types.js';
 import type { Config } from './config/index.js';
 import { handleError } from './http/errors.js';
@@ -18,6 +20,12 @@ export interface AppDeps {
   /** Live run events for server-sent events; the worker publishes, the API subscribes. */
   events: import('./worker/run-events.js').RunEvents;
   metrics?: import('./observability/metrics.js').Metrics;
+  /** Per-company start and webhook admission (rates, queued allowance); none means unlimited. */
+  limits?: import('./limits/limits.js').Limits;
+  /** The JSON logger (pino); by default one on stdout at config.logLevel. */
+  logger?: import('pino').Logger;
+  /** Spans for requests (and a traceparent for the runs they start) when tracing is on. */
+  tracing?: import('./observability/tracing.js').Tracing;
 }
 
 export interface RouteEntry {
@@ -32,6 +40,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     auth: AuthContext;
+    /** W3C trace context of this request's span, when tracing is on; queue jobs carry it to the run. */
+    weftTraceparent: string | undefined;
   }
   interface FastifyContextConfig {
     /** false: public route. Otherwise the access the caller needs. Every route must say. */
@@ -44,8 +54,10 @@ export const RAW_CONTENT_TYPES = ['application/xml', 'text/xml', 'text/csv', 'te
 
 /** Builds the HTTP app without listening, so tests drive it with inject(). */
 export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyInstance> {
+  const logger = deps.logger ?? (config.logLevel === 'silent' ? undefined : createLogger(config));
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Typed as Fastify's base logger: the app's type stays the one every route module takes.
+    ...(logger === undefined ? { logger: false } : { loggerInstance: logger as FastifyBaseLogger }),
     bodyLimit: config.bodyLimitBytes,
     genReqId: () => crypto.randomUUID(),
     requestIdHeader: false,
@@ -69,6 +81,8 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   app.addContentTypeParser(RAW_CONTENT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.decorateRequest('auth', null as unknown as AuthContext);
+  app.decorateRequest('weftTraceparent', undefined);
+  if (deps.tracing) traceRequests(app, deps.tracing);
   // The route table with each route's access, for the roles-and-tenancy matrix test.
   const routeTable: RouteEntry[] = [];
   app.decorate('weftRoutes', routeTable);

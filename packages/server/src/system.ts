@@ -9,6 +9,7 @@ import type { Config } from './config/index.js';
 import { loadCredentialCipher } from './crypto/credentials.js';
 import { createDatabaseClient } from './database/database-client.js';
 import { createMetrics } from './observability/metrics.js';
+import { openOperations } from './operations.js';
 import { BullMqQueue } from './queue/bullmq/bullmq-queue.js';
 import { LocalQueue } from './queue/local/local-queue.js';
 import type { Queue } from './queue/types.js';
@@ -33,6 +34,8 @@ export interface SystemOptions {
   worker?: boolean;
   /** Fire cron schedules in this process. Default: where the worker runs. */
   scheduler?: boolean;
+  /** Where JSON log lines go (tests read them); stdout by default. */
+  logStream?: import('pino').DestinationStream;
 }
 
 /** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir. */
@@ -74,10 +77,24 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     now: () => new Date(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
-  const worker = options.worker === false ? undefined : createWorker({ store, queue, events, services, shapes: shapeRegistry(), config });
+  const ops = openOperations(config, store, { retention: options.worker !== false, logStream: options.logStream });
+  const worker =
+    options.worker === false
+      ? undefined
+      : createWorker({
+          store,
+          queue,
+          events,
+          services,
+          shapes: shapeRegistry(),
+          config,
+          tracing: ops.tracing,
+          logger: ops.logger?.child({ component: 'worker' }),
+        });
   const metrics = createMetrics({ events, queue });
-  const app = await buildApp(config, { store, queue, auth, events, metrics });
+  const app = await buildApp(config, { store, queue, auth, events, metrics, limits: ops.limits, logger: ops.logger, tracing: ops.tracing });
   await worker?.start();
+  ops.retention?.start();
   const scheduler =
     (options.scheduler ?? options.worker !== false)
       ? createScheduler({ store, queue, log: (msg, extra) => app.log.warn(extra ?? {}, `scheduler: ${msg}`) })
@@ -95,6 +112,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       await scheduler?.stop();
       await app.close();
       await worker?.stop();
+      await ops.close();
       await queue.close();
       await http.close();
       await databases.close();

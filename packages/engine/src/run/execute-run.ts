@@ -26,6 +26,8 @@ export interface ExecuteRunInput {
   retryBaseMs: number;
   /** Aborted when the worker shuts down or loses its lease: the run stops where it is, unfinished. */
   signal?: AbortSignal;
+  /** Step executions the run may make in all, journalled ones included; the run fails before the next one. */
+  maxSteps?: number;
 }
 
 export type RunOutcome =
@@ -113,7 +115,12 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         await journal.appendLogs([runLog('warning', `Run stopped before step "${item.step.id}".`, item.step)]);
         return { status: 'stopped', stepsExecuted: executed };
       }
-      const result = await runStep(input, item);
+      if (input.maxSteps !== undefined && input.maxSteps > 0 && done.size + executed >= input.maxSteps) {
+        const error = `The run reached its limit of ${input.maxSteps} step executions before step "${item.step.id}" (RUN_LIMIT_EXCEEDED); split the work into smaller runs or raise WEFT_RUN_MAX_STEPS.`;
+        await journal.appendLogs([runLog('error', error, item.step, { data: { code: 'RUN_LIMIT_EXCEEDED' } })]);
+        return { status: 'failure', error, stepsExecuted: executed };
+      }
+      const result = await tracedStep(input, item);
       if (result === 'interrupted') return { status: 'interrupted', stepsExecuted: executed };
       executed++;
       if (result.status === 'failure') {
@@ -193,6 +200,25 @@ function orderLabelledEdges(outgoing: Map<string, EdgeDefinition[]>, steps: Read
     };
     edges.sort((a, b) => rank(a) - rank(b));
   }
+}
+
+/** runStep inside a span named after the step, active for the step's outbound calls, when a tracer is given. */
+function tracedStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult> {
+  const tracer = run.services.tracer;
+  if (tracer === undefined) return runStep(run, item);
+  return tracer.startActiveSpan(
+    `step ${item.step.id}`,
+    { attributes: { 'weft.step.id': item.step.id, 'weft.step.shape': item.step.shape } },
+    async (span) => {
+      try {
+        const result = await runStep(run, item);
+        if (result !== 'interrupted' && result.status === 'failure') span.setStatus({ code: 2, message: result.error });
+        return result;
+      } finally {
+        span.end();
+      }
+    },
+  );
 }
 
 type StepResult =

@@ -43,6 +43,26 @@ export interface Config {
   redisUrl: string | undefined;
   /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
   redisPrefix: string;
+  /** WEFT_START_RATE_PER_MINUTE: starts per company per minute (start and manual endpoints); 0 lifts the limit. */
+  startRatePerMinute: number;
+  /** WEFT_WEBHOOK_RATE_PER_MINUTE: webhook calls per company per minute; 0 lifts the limit. */
+  webhookRatePerMinute: number;
+  /** WEFT_QUEUED_RUNS_MAX: a company with more runs waiting than this gets new starts refused (429); 0 lifts it. */
+  queuedRunsMax: number;
+  /** WEFT_RUN_MAX_STEPS: step executions one run may make; 0 lifts the cap. */
+  runMaxSteps: number;
+  /** WEFT_RUN_MAX_OUTBOUND_REQUESTS: outbound connector requests one run may make; 0 lifts the cap. */
+  runMaxOutboundRequests: number;
+  /** WEFT_RUN_MAX_PAYLOAD_BYTES: bytes of step output payloads one run may produce; 0 lifts the cap. */
+  runMaxPayloadBytes: number;
+  /** WEFT_RUN_LOG_RETENTION_HOURS: run log lines older than this are deleted; 0 keeps them. */
+  runLogRetentionHours: number;
+  /** WEFT_PAYLOAD_RETENTION_HOURS: payloads of finished runs older than this are deleted; 0 keeps them. */
+  payloadRetentionHours: number;
+  /** WEFT_RETENTION_INTERVAL_MS: how often a worker process applies retention. */
+  retentionIntervalMs: number;
+  /** WEFT_OTEL_EXPORTER_OTLP_ENDPOINT: OTLP/HTTP base URL (e.g. http://127.0.0.1:4318); traces are exported only when set. */
+  otelEndpoint: string | undefined;
   /**
    * WEFT_TEST_FAULT: a fault the end-to-end tests inject into a real process. Only
    * `exit-after-commit` (the API kills itself after committing a start, before enqueueing it).
@@ -99,6 +119,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
+    startRatePerMinute: int(env, 'WEFT_START_RATE_PER_MINUTE', 240),
+    webhookRatePerMinute: int(env, 'WEFT_WEBHOOK_RATE_PER_MINUTE', 120),
+    queuedRunsMax: int(env, 'WEFT_QUEUED_RUNS_MAX', 10_000),
+    runMaxSteps: int(env, 'WEFT_RUN_MAX_STEPS', 10_000),
+    runMaxOutboundRequests: int(env, 'WEFT_RUN_MAX_OUTBOUND_REQUESTS', 10_000),
+    runMaxPayloadBytes: int(env, 'WEFT_RUN_MAX_PAYLOAD_BYTES', 1024 * 1024 * 1024),
+    runLogRetentionHours: int(env, 'WEFT_RUN_LOG_RETENTION_HOURS', 7 * 24),
+    payloadRetentionHours: int(env, 'WEFT_PAYLOAD_RETENTION_HOURS', 72),
+    retentionIntervalMs: int(env, 'WEFT_RETENTION_INTERVAL_MS', 10 * 60 * 1000),
+    otelEndpoint: env.WEFT_OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
     testFault: testFault(env.WEFT_TEST_FAULT),
   };
   return { ...config, ...overrides };

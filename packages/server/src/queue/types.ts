@@ -10,6 +10,8 @@ export interface QueueJob {
   /** Manual starts and retries go ahead of queued work. */
   expedite: boolean;
   queuedAt: string;
+  /** W3C trace context of the request that started the run, so the run's spans join its trace. */
+  traceparent?: string;
 }
 
 export type JobHandler = (job: QueueJob) => Promise<void>;

@@ -2,6 +2,7 @@ import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigg
 import type { DataStore } from './data-types.js';
 import type { NotificationStoreMethods } from './notification-types.js';
 import type { LookupStoreMethods } from './lookup-types.js';
+import type { OperationsStore } from './operations-types.js';
 import type { ScriptStoreMethods } from './scripts-types.js';
 
 /**
@@ -314,7 +315,7 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store extends DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods {
+export interface Store extends DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods, OperationsStore {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

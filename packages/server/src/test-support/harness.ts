@@ -41,6 +41,8 @@ export interface TestSystem {
 export interface TestSystemOptions {
   /** Run the worker in the app's process, as `weft start` does. Default true. */
   worker?: boolean;
+  /** Where the system's JSON log lines go (e.g. to scan them); none logs nothing unless logLevel is set. */
+  logStream?: import('pino').DestinationStream;
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple';
@@ -67,14 +69,18 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
   const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'weft-test-')));
   const removeDataDir = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   const postgres = postgresStoreForTests(dataDir, ownsDataDir);
-  const config = loadConfig({}, { logLevel: 'silent', ...postgres?.overrides, ...overrides, dataDir });
+  // Start and webhook rates are lifted unless a test sets them: tests start runs in bursts.
+  const config = loadConfig(
+    {},
+    { logLevel: 'silent', startRatePerMinute: 0, webhookRatePerMinute: 0, ...postgres?.overrides, ...overrides, dataDir },
+  );
   const removeData = async () => {
     await removeDataDir();
     await postgres?.drop();
   };
   let system: Awaited<ReturnType<typeof createSystem>>;
   try {
-    system = await createSystem(config, { worker: options.worker ?? true });
+    system = await createSystem(config, { worker: options.worker ?? true, logStream: options.logStream });
   } catch (err) {
     await removeData();
     throw err;

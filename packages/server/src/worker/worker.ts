@@ -2,8 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { type EngineServices, executeRun, type LogEntry, Payload, type RunJournalPort, type Shape, type StepWrite } from '@weft/engine';
 import { type FlowDefinition, validateDefinition } from '@weft/schema';
 import type { Config } from '../config/index.js';
+import type { Tracing } from '../observability/tracing.js';
+import { tracedHttpClient } from '../observability/tracing.js';
 import type { Queue, QueueJob } from '../queue/types.js';
 import type { Run, RunLogInput, Store } from '../store/types.js';
+import { cappedHttpClient, payloadBudget } from './run-caps.js';
 import type { RunEvents } from './run-events.js';
 
 export interface WorkerDeps {
@@ -14,6 +17,12 @@ export interface WorkerDeps {
   shapes: ReadonlyMap<string, Shape<any>>;
   config: Config;
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** Called once per run this worker finished (finishRun took), e.g. to email a failure; must not throw. */
+  afterFinish?: (run: Run, outcome: { status: Run['status']; error?: string }) => Promise<void>;
+  /** Traces runs, their steps and outbound calls when set (WEFT_OTEL_EXPORTER_OTLP_ENDPOINT). */
+  tracing?: Tracing;
+  /** Structured log lines about runs, each with its runId (pino). */
+  logger?: { info(obj: object, msg: string): void; debug(obj: object, msg: string): void };
 }
 
 export interface Worker {
@@ -63,13 +72,16 @@ export function createWorker(deps: WorkerDeps): Worker {
     });
     try {
       events.publish({ type: 'status', runId: run.id, data: { status: 'running' } });
-      const outcome = await advance(run, lost.signal, stopSignal);
+      deps.logger?.debug({ runId: run.id, companyId: run.companyId, flowId: run.flowId, attempt: run.attempts }, 'run claimed');
+      const outcome = await traced(job, run, () => advance(run, lost.signal, stopSignal));
       if (outcome === 'interrupted') {
         if (shutdown.signal.aborted) await store.releaseRun(run.id, owner).catch(() => {});
         return;
       }
       const finished = await store.finishRun(run.id, owner, outcome);
       if (finished) events.publish({ type: 'status', runId: run.id, data: { status: outcome.status, error: outcome.error ?? null } });
+      if (finished && deps.afterFinish) void deps.afterFinish(run, outcome).catch(() => {});
+      deps.logger?.info({ runId: run.id, companyId: run.companyId, flowId: run.flowId, status: outcome.status }, 'run finished');
     } finally {
       stopListener();
       clearInterval(renew);
@@ -104,10 +116,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       input,
       variables: { ...(version.definition.variables ?? {}), ...run.variables },
       journal,
-      services: deps.services,
+      services: runServices(),
       shapes: deps.shapes,
       retryBaseMs: config.retryBaseMs,
       signal,
+      maxSteps: config.runMaxSteps,
     });
     // A trigger record still held back (nothing ran after it) is written before the run finishes.
     if (outcome.status !== 'interrupted') await journal.flush();
@@ -154,6 +167,35 @@ export function createWorker(deps: WorkerDeps): Worker {
     return problem;
   }
 
+  /** The services one run sees: its own count of outbound requests, spans when tracing. */
+  function runServices(): EngineServices {
+    const http = cappedHttpClient(deps.services.http, config.runMaxOutboundRequests);
+    if (deps.tracing === undefined) return { ...deps.services, http };
+    return { ...deps.services, http: tracedHttpClient(http, deps.tracing), tracer: deps.tracing.tracer };
+  }
+
+  /** fn inside a span for the run, continuing the trace of the request that started it. */
+  async function traced<T>(job: QueueJob, run: Run, fn: () => Promise<T>): Promise<T> {
+    const tracing = deps.tracing;
+    if (tracing === undefined) return fn();
+    const parent = tracing.extract(job.traceparent);
+    return tracing.tracer.startActiveSpan(
+      'run',
+      { attributes: { 'weft.run.id': run.id, 'weft.flow.id': run.flowId, 'weft.company.id': run.companyId } },
+      parent,
+      async (span) => {
+        try {
+          const outcome = await fn();
+          if (typeof outcome === 'object' && outcome !== null && (outcome as { status?: string }).status === 'failure')
+            span.setStatus({ code: 2 });
+          return outcome;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
   function journalPort(
     run: Run,
     definition: FlowDefinition,
@@ -172,6 +214,7 @@ export function createWorker(deps: WorkerDeps): Worker {
      * means the resumed run executes the trigger again and gets the same result.
      */
     let heldBack: StepWrite | undefined;
+    const budget = payloadBudget(config.runMaxPayloadBytes);
 
     const toStoreWrite = (write: StepWrite) => {
       const outputs: Record<string, Array<{ id?: string; format: Payload['format']; meta: Record<string, string>; body: Buffer }>> = {};
@@ -206,6 +249,11 @@ export function createWorker(deps: WorkerDeps): Worker {
       load: async () => (firstClaim ? [] : store.loadJournal(run.id)),
       loadPayloads: async (ids) => (await store.loadPayloads(run.id, ids)).map((p) => Payload.fromBytes(p.body, p.format, p.meta, p.id)),
       recordStep: async (write) => {
+        if (write.status === 'success') {
+          let bytes = 0;
+          for (const payloads of Object.values(write.outputs)) for (const p of payloads) if (p.id === undefined) bytes += p.bytes().length;
+          budget.add(bytes);
+        }
         if (heldBack === undefined && canHoldBack(write)) {
           // Microseconds after the claim: the claim's stop flag still answers the next boundary.
           heldBack = write;

@@ -22,7 +22,7 @@ interface StartParams {
  * committed; the queue is told afterwards, and if that is lost the worker's reconciler finds
  * the run in the store.
  */
-export async function startRoutes(app: FastifyInstance, config: Config, { store, queue }: AppDeps): Promise<void> {
+export async function startRoutes(app: FastifyInstance, config: Config, { store, queue, limits }: AppDeps): Promise<void> {
   const variants: Array<{ path: string; trigger: RunTrigger; raw: boolean }> = [];
   for (const trigger of ['api', 'manual'] as const) {
     const verb = trigger === 'api' ? 'start' : 'manual';
@@ -51,6 +51,9 @@ export async function startRoutes(app: FastifyInstance, config: Config, { store,
 
   async function start(request: FastifyRequest, params: StartParams, trigger: RunTrigger, raw: boolean) {
     const companyId = request.auth.companyId;
+    // Per-company start rate and queued-runs allowance: in memory on the usual path (limits/).
+    const admitted = limits?.checkStart(companyId);
+    if (admitted !== undefined) await admitted;
     const meta = readMeta(request);
     const { body, variables } = raw ? rawBody(request) : standardBody(request, trigger);
     const idempotencyKey = readIdempotencyKey(request);
@@ -88,16 +91,15 @@ export async function startRoutes(app: FastifyInstance, config: Config, { store,
     });
     // Fault injection for the end-to-end tests: the process dies between commit and enqueue.
     if (config.testFault === 'exit-after-commit' && !replayed) process.kill(process.pid, 'SIGKILL');
-    if (!replayed) notify(run);
+    if (!replayed) notify(run, request.weftTraceparent);
     return { run, replayed };
   }
 
-  function notify(run: Run): void {
-    queue
-      .enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt })
-      .catch((err) => {
-        app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
-      });
+  function notify(run: Run, traceparent: string | undefined): void {
+    const job = { runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt };
+    queue.enqueue(traceparent === undefined ? job : { ...job, traceparent }).catch((err) => {
+      app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
+    });
   }
 }
 

@@ -41,7 +41,7 @@ export function webhookUrl(companyId: string, flowId: string, secret: string): s
  * the query parameters) as its payload. Every "who are you" failure answers the same 404, so the
  * URL gives away neither which companies nor which flows exist.
  */
-export async function webhookRoutes(app: FastifyInstance, _config: Config, { store, queue }: AppDeps): Promise<void> {
+export async function webhookRoutes(app: FastifyInstance, _config: Config, { store, queue, limits }: AppDeps): Promise<void> {
   app.post(
     '/api/v1/flows/:flowId/webhook',
     {
@@ -90,6 +90,9 @@ export async function webhookRoutes(app: FastifyInstance, _config: Config, { sto
     const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
     const flow = known ? await store.getFlow(companyId, flowId) : undefined;
     if (!flow) throw notFound('Webhook');
+    // Counted only once the caller proved the secret: strangers cannot spend a company's allowance.
+    const admitted = limits?.checkWebhook(companyId);
+    if (admitted !== undefined) await admitted;
 
     const { version, webhook } = await deployedWebhook(flow);
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
@@ -106,7 +109,14 @@ export async function webhookRoutes(app: FastifyInstance, _config: Config, { sto
     });
     if (!replayed) {
       queue
-        .enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt })
+        .enqueue({
+          runId: run.id,
+          companyId: run.companyId,
+          priority: run.priority,
+          expedite: run.expedite,
+          queuedAt: run.queuedAt,
+          ...(request.weftTraceparent === undefined ? {} : { traceparent: request.weftTraceparent }),
+        })
         .catch((err: unknown) => app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up'));
     }
 

@@ -10,6 +10,7 @@ import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { lookupTableMethods } from './lookup-tables.js';
 import { postgresMigrations } from './migrations.js';
+import { operationMethods } from './operations.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
@@ -66,6 +67,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),
+    ...operationMethods(ctx),
   };
   return withStorageErrors(store);
 }

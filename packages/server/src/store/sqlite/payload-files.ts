@@ -3,6 +3,8 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path';
 
 const STALE_TEMP_MS = 60 * 60 * 1000;
+/** How long a file retention moved aside stays restorable before it is deleted for good. */
+const TRASH_GRACE_MS = 60 * 1000;
 
 /**
  * Payload bodies too large to keep inline, stored as files named by their SHA-256, so identical
@@ -13,11 +15,13 @@ const STALE_TEMP_MS = 60 * 60 * 1000;
 export class PayloadFiles {
   readonly #dir: string;
   readonly #tempDir: string;
+  readonly #trashDir: string;
   readonly #madeDirs = new Set<string>();
 
   constructor(dir: string) {
     this.#dir = dir;
     this.#tempDir = join(dir, 'tmp');
+    this.#trashDir = join(dir, 'trash');
   }
 
   /** Where the body with this hash lives; sharded by its first two hex digits to keep directories small. */
@@ -57,8 +61,41 @@ export class PayloadFiles {
     try {
       return await readFile(this.pathFor(sha256));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    // Retention may have just moved it aside while a new payload with the same content committed.
+    const names = await readdir(this.#trashDir).catch(() => [] as string[]);
+    const aside = names.find((name) => name.startsWith(`${sha256}.`));
+    return aside === undefined ? undefined : readFile(join(this.#trashDir, aside)).catch(() => undefined);
+  }
+
+  /**
+   * Moves a file no payload names any more aside (retention). Not deleted at once: a start that
+   * found the file already there may be committing a row that names it right now.
+   */
+  async trash(sha256: string, nowMs: number): Promise<void> {
+    await this.#ensureDir(this.#trashDir);
+    await rename(this.pathFor(sha256), join(this.#trashDir, `${sha256}.${nowMs}`)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  /**
+   * Deletes files moved aside more than a minute before nowMs, or puts one back when a payload
+   * names it again (isNamed) and its place is empty.
+   */
+  async emptyTrash(nowMs: number, isNamed: (sha256: string) => boolean): Promise<void> {
+    const names = await readdir(this.#trashDir).catch(() => [] as string[]);
+    for (const name of names) {
+      const [sha256 = '', at = '0'] = name.split('.');
+      if (nowMs - Number(at) < TRASH_GRACE_MS) continue;
+      const aside = join(this.#trashDir, name);
+      if (isNamed(sha256) && (await stat(this.pathFor(sha256)).catch(() => undefined)) === undefined) {
+        await this.#ensureDir(join(this.#dir, sha256.slice(0, 2)));
+        await rename(aside, this.pathFor(sha256));
+      } else {
+        await rm(aside, { force: true });
+      }
     }
   }
 

@@ -12,6 +12,7 @@ import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { lookupTableMethods } from './lookup-tables.js';
 import { sqliteMigrations } from './migrations.js';
+import { ensureIncrementalVacuum, operationMethods } from './operations.js';
 import { PayloadFiles } from './payload-files.js';
 import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
@@ -53,6 +54,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   const store: Store = {
     async migrate() {
       db.migrate(sqliteMigrations);
+      ensureIncrementalVacuum(ctx);
       await files.removeStaleTemps(Date.now());
     },
     async close() {
@@ -71,6 +73,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),
     ...notificationMethods(ctx),
+    ...operationMethods(ctx),
   };
   return withStorageErrors(store);
 }
