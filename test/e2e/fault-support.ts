@@ -211,8 +211,8 @@ export async function startPrivatePostgres(
   const run = (tool: string, args: string[]) => {
     const cmd = path.join(bin, tool);
     return asRoot
-      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { cwd: dir, stdio: 'pipe', timeout: 60_000 })
-      : execFileSync(cmd, args, { cwd: dir, stdio: 'pipe', timeout: 60_000 });
+      ? execFileSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 })
+      : execFileSync(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
   };
   run('initdb', ['-D', dataDir, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   // fsync off: the test crashes the server process, never the machine, so the OS keeps what was written.
