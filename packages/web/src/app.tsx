@@ -1,19 +1,33 @@
+import { lazy, Suspense } from 'react';
 import { ApiKeysPage } from './features/api-keys/api-keys-page';
 import { LoginPage } from './features/auth/login-page';
 import { RegisterPage } from './features/auth/register-page';
 import { useSession } from './features/auth/session';
-import { FlowPage } from './features/flows/flow-page';
 import { FlowsPage } from './features/flows/flows-page';
 import { Layout } from './features/layout/layout';
 import { RunPage } from './features/runs/run-page';
 import { RunsPage } from './features/runs/runs-page';
 import { matchPath, navigate, useLocation } from './router';
 
+// The canvas (React Flow, dagre, the cron helper) and the admin pages load on first use, keeping the first load small.
+const FlowPage = lazy(() => import('./features/flows/flow-page').then((m) => ({ default: m.FlowPage })));
+const UsersPage = lazy(() => import('./features/users/users-page').then((m) => ({ default: m.UsersPage })));
+const AuditPage = lazy(() => import('./features/audit/audit-page').then((m) => ({ default: m.AuditPage })));
+const ConnectorsPage = lazy(() => import('./features/connectors/connectors-page').then((m) => ({ default: m.ConnectorsPage })));
+const ConnectorPage = lazy(() => import('./features/connectors/connector-page').then((m) => ({ default: m.ConnectorPage })));
+const InstancesPage = lazy(() => import('./features/connectors/instances-page').then((m) => ({ default: m.InstancesPage })));
+
 function Page({ path }: { path: string }) {
   const flow = matchPath('/flows/:id', path);
   if (flow) return <FlowPage key={flow.id} flowId={flow.id!} />;
   const run = matchPath('/runs/:id', path);
   if (run) return <RunPage key={run.id} runId={run.id!} />;
+  const connector = matchPath('/connectors/:id', path);
+  if (connector) return <ConnectorPage key={connector.id} connectorId={connector.id!} />;
+  if (path === '/connectors') return <ConnectorsPage />;
+  if (path === '/instances') return <InstancesPage />;
+  if (path === '/users') return <UsersPage />;
+  if (path === '/audit-log') return <AuditPage />;
   if (path === '/runs') return <RunsPage />;
   if (path === '/api-keys') return <ApiKeysPage />;
   if (path === '/flows') return <FlowsPage />;
@@ -44,7 +58,9 @@ export function App() {
   }
   return (
     <Layout>
-      <Page path={path} />
+      <Suspense fallback={<p className="muted">Loading…</p>}>
+        <Page path={path} />
+      </Suspense>
     </Layout>
   );
 }

@@ -2,10 +2,16 @@ import type { FlowDefinition, PayloadFormat, RunStatus } from '@weft/schema';
 import { request, requestBlob } from './client';
 import type {
   ApiKey,
+  AuditEntry,
+  Connector,
+  ConnectorBody,
   CreatedApiKey,
   Flow,
+  FlowExport,
   FlowVersion,
   FlowVersionWithDefinition,
+  Instance,
+  InstanceBody,
   List,
   LoginAnswer,
   MapPreview,
@@ -14,7 +20,19 @@ import type {
   Run,
   RunLog,
   StartAnswer,
+  User,
 } from './types';
+
+const id = encodeURIComponent;
+
+export interface FlowQuery {
+  name?: string;
+  enabled?: boolean;
+  deployed?: boolean;
+  label?: string;
+  page?: number;
+  per_page?: number;
+}
 
 /** One typed function per API call the dashboard makes (spec/api.md). */
 export const api = {
@@ -24,10 +42,23 @@ export const api = {
   logout: () => request<{ message: string }>('/logout', { method: 'POST' }),
   me: () => request<{ data: Me }>('/me').then((r) => r.data),
 
-  listFlows: (query: { name?: string; page?: number; per_page?: number } = {}) =>
-    request<List<Flow>>('/flows', { query: { per_page: 100, ...query } }),
-  createFlow: (body: { name: string; description?: string }) =>
+  listFlows: (query: FlowQuery = {}) =>
+    request<List<Flow>>('/flows', {
+      query: {
+        // Plain `name`: the filter[] form splits on commas, and a name may hold one.
+        name: query.name,
+        'filter[enabled]': query.enabled,
+        'filter[deployed]': query.deployed,
+        'filter[label]': query.label,
+        page: query.page,
+        per_page: query.per_page ?? 100,
+      },
+    }),
+  createFlow: (body: { name: string; description?: string; definition?: FlowDefinition; labels?: string[]; priority?: number }) =>
     request<{ data: Flow }>('/flows', { method: 'POST', body }).then((r) => r.data),
+  exportFlow: (flowId: string) => request<FlowExport>(`/flows/${id(flowId)}/export`),
+  importFlow: (doc: FlowExport) => request<{ data: Flow }>('/flows/import', { method: 'POST', body: doc }).then((r) => r.data),
+  deleteFlow: (flowId: string) => request<void>(`/flows/${id(flowId)}`, { method: 'DELETE' }),
   getFlow: (id: string) => request<{ data: Flow }>(`/flows/${encodeURIComponent(id)}`).then((r) => r.data),
   patchFlow: (id: string, body: { name?: string; enabled?: boolean; labels?: string[] }) =>
     request<{ data: Flow }>(`/flows/${encodeURIComponent(id)}`, { method: 'PATCH', body }).then((r) => r.data),
@@ -53,11 +84,12 @@ export const api = {
       body: { payload },
     }),
 
-  listRuns: (query: { flow_id?: string; status?: RunStatus | ''; page?: number; per_page?: number } = {}) =>
+  listRuns: (query: { flow_id?: string; status?: RunStatus | ''; trigger?: string; page?: number; per_page?: number } = {}) =>
     request<List<Run>>('/flow-runs', {
       query: {
         'filter[flow_id]': query.flow_id,
         'filter[status]': query.status || undefined,
+        'filter[trigger]': query.trigger || undefined,
         page: query.page,
         per_page: query.per_page ?? 50,
       },
@@ -73,6 +105,29 @@ export const api = {
   createApiKey: (name: string) => request<{ data: CreatedApiKey }>('/api-keys', { method: 'POST', body: { name } }).then((r) => r.data),
   revokeApiKey: (id: string) =>
     request<{ data: ApiKey }>(`/api-keys/${encodeURIComponent(id)}/revoke`, { method: 'POST' }).then((r) => r.data),
+
+  listUsers: (page = 1) => request<List<User>>('/users', { query: { page, per_page: 100 } }),
+  createUser: (body: { name: string; email: string; password: string; role: string }) =>
+    request<{ data: User }>('/users', { method: 'POST', body }).then((r) => r.data),
+
+  listAudit: (query: { action?: string; from?: string; to?: string; page?: number }) =>
+    request<List<AuditEntry>>('/audit-logs', {
+      query: { 'filter[action]': query.action, 'filter[from]': query.from, 'filter[to]': query.to, page: query.page, per_page: 50 },
+    }),
+
+  listConnectors: () => request<List<Connector>>('/connectors', { query: { per_page: 100 } }).then((r) => r.data),
+  getConnector: (connectorId: string) => request<{ data: Connector }>(`/connectors/${id(connectorId)}`).then((r) => r.data),
+  createConnector: (body: ConnectorBody) => request<{ data: Connector }>('/connectors', { method: 'POST', body }).then((r) => r.data),
+  updateConnector: (connectorId: string, body: Partial<ConnectorBody>) =>
+    request<{ data: Connector }>(`/connectors/${id(connectorId)}`, { method: 'PATCH', body }).then((r) => r.data),
+  deleteConnector: (connectorId: string) => request<void>(`/connectors/${id(connectorId)}`, { method: 'DELETE' }),
+
+  listInstances: (connectorId?: string) =>
+    request<List<Instance>>('/instances', { query: { 'filter[connector_id]': connectorId, per_page: 100 } }).then((r) => r.data),
+  createInstance: (body: InstanceBody) => request<{ data: Instance }>('/instances', { method: 'POST', body }).then((r) => r.data),
+  updateInstance: (instanceId: string, body: InstanceBody) =>
+    request<{ data: Instance }>(`/instances/${id(instanceId)}`, { method: 'PATCH', body }).then((r) => r.data),
+  deleteInstance: (instanceId: string) => request<void>(`/instances/${id(instanceId)}`, { method: 'DELETE' }),
 
   previewMap: (
     body: {

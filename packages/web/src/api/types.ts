@@ -144,3 +144,70 @@ export interface MapPreview {
   output: unknown;
   errors: MapPreviewError[];
 }
+
+export interface AuditEntry {
+  id: string;
+  actor_type: 'user' | 'api_key' | 'anonymous';
+  actor_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  outcome: 'success' | 'failure';
+  address: string | null;
+  data: Record<string, unknown> | null;
+  created_at: string;
+}
+
+export type ConnectorProtocol = 'http' | 'postgres' | 'mysql';
+
+export interface ConnectorEndpoint {
+  name: string;
+  method: string;
+  path: string;
+  data_type: string;
+  direction: 'receive' | 'send';
+  [key: string]: unknown;
+}
+
+export interface Connector {
+  id: string;
+  name: string;
+  protocol: ConnectorProtocol;
+  base_url: string;
+  variables: Record<string, { default?: string; description?: string }>;
+  auth_methods: Array<Record<string, unknown> & { type: string; name?: string }>;
+  endpoints: ConnectorEndpoint[];
+  created_at: string;
+  updated_at: string;
+}
+
+export type ConnectorBody = Pick<Connector, 'name' | 'protocol' | 'base_url' | 'variables' | 'auth_methods' | 'endpoints'>;
+
+export interface Instance {
+  id: string;
+  connector_id: string;
+  name: string;
+  variables: Record<string, string>;
+  auth_method: string | null;
+  credentials_set: boolean;
+  credential_fields: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface InstanceBody {
+  connector_id?: string;
+  name?: string;
+  variables?: Record<string, string>;
+  auth_method?: string | null;
+  /** Write-only: sent to set or replace them, null to remove them; never read back. */
+  credentials?: Record<string, string> | null;
+}
+
+export interface FlowExport {
+  format?: string;
+  flow: { name: string; description?: string | null; labels?: string[]; priority?: number; enabled?: boolean };
+  versions?: Array<{ number?: number; status?: string; definition: FlowDefinition }>;
+  definition?: FlowDefinition;
+  [key: string]: unknown;
+}

@@ -8,7 +8,6 @@ import {
   MarkerType,
   type NodeChange,
   ReactFlow,
-  ReactFlowProvider,
   useReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
@@ -18,7 +17,7 @@ import { edgeKey, layoutPositions } from './definition';
 import { type StepNode, StepNodeView, stepAriaLabel } from './step-node';
 
 const NODE_TYPES = { step: StepNodeView };
-const FIT_VIEW = { maxZoom: 1.1, padding: 0.2 };
+export const FIT_VIEW = { maxZoom: 1.1, padding: 0.2 };
 export const PALETTE_MIME = 'application/x-weft-shape';
 
 export interface CanvasProps {
@@ -27,12 +26,15 @@ export interface CanvasProps {
   selectedStepId: string | null;
   errorsByStep: Map<string, FieldErrors>;
   onSelect(stepId: string | null): void;
-  onMove(stepId: string, position: { x: number; y: number }): void;
+  /** Steps moved by dragging or with the arrow keys, with their new positions. */
+  onMove(positions: Map<string, { x: number; y: number }>): void;
   onConnect(from: string, to: string): void;
   onDeleteSteps(ids: Set<string>): void;
   onDeleteEdges(keys: Set<string>): void;
   onDropShape(shape: ShapeName, position: { x: number; y: number }): void;
 }
+
+const round = (p: { x: number; y: number }) => ({ x: Math.round(p.x), y: Math.round(p.y) });
 
 function CanvasInner(props: CanvasProps) {
   const { definition, readOnly, selectedStepId, errorsByStep } = props;
@@ -75,6 +77,10 @@ function CanvasInner(props: CanvasProps) {
         source: e.from,
         target: e.to,
         label: e.label,
+        labelBgPadding: [6, 3] as [number, number],
+        labelBgBorderRadius: 4,
+        className: e.label ? 'labelled' : undefined,
+        ariaLabel: `Edge from ${e.from} to ${e.to}${e.label ? `, ${e.label}` : ''}`,
         selected: edgeKey(e) === selectedEdge,
         deletable: !readOnly,
         markerEnd: { type: MarkerType.ArrowClosed },
@@ -84,11 +90,15 @@ function CanvasInner(props: CanvasProps) {
 
   const onNodesChange = (changes: NodeChange<StepNode>[]) => {
     const removed = new Set<string>();
+    const moved = new Map<string, { x: number; y: number }>();
     for (const c of changes) {
       if (c.type === 'remove') removed.add(c.id);
       if (c.type === 'select' && c.selected) props.onSelect(c.id);
+      // A finished drag or an arrow-key move: the definition takes the new place (dragging is true only mid-drag).
+      if (c.type === 'position' && c.position && !c.dragging) moved.set(c.id, round(c.position));
     }
     if (removed.size > 0 && !readOnly) props.onDeleteSteps(removed);
+    if (moved.size > 0 && !readOnly) props.onMove(moved);
     setNodes((ns) =>
       applyNodeChanges(
         changes.filter((c) => c.type !== 'remove'),
@@ -121,7 +131,7 @@ function CanvasInner(props: CanvasProps) {
       onNodesChange={onNodesChange}
       onEdgesChange={onEdgesChange}
       onConnect={(c: Connection) => !readOnly && props.onConnect(c.source, c.target)}
-      onNodeDragStop={(_e, node) => props.onMove(node.id, { x: Math.round(node.position.x), y: Math.round(node.position.y) })}
+      onNodeDragStop={(_e, _node, dragged) => !readOnly && props.onMove(new Map(dragged.map((n) => [n.id, round(n.position)])))}
       onPaneClick={() => props.onSelect(null)}
       onDragOver={(e) => {
         e.preventDefault();
@@ -142,13 +152,15 @@ function CanvasInner(props: CanvasProps) {
   );
 }
 
-/** The version's graph on React Flow: drag to move, drag handle to handle to connect, Delete to remove. */
+/**
+ * The version's graph on React Flow: drag to move, drag handle to handle to connect, Delete to
+ * remove; Tab reaches each step, Enter selects it, the arrow keys move it. Needs a
+ * ReactFlowProvider above it (the editor's toolbar shares it for zoom to fit).
+ */
 export function Canvas(props: CanvasProps) {
   return (
     <div className="canvas" data-testid="canvas">
-      <ReactFlowProvider>
-        <CanvasInner {...props} />
-      </ReactFlowProvider>
+      <CanvasInner {...props} />
     </div>
   );
 }

@@ -1,4 +1,12 @@
-import type { EdgeDefinition, FieldErrors, FlowDefinition, ShapeName, StepDefinition } from '@weft/schema';
+import {
+  type EdgeDefinition,
+  type FieldErrors,
+  type FlowDefinition,
+  hasLabelledEdges,
+  LABELLED_EDGE_SHAPES,
+  type ShapeName,
+  type StepDefinition,
+} from '@weft/schema';
 
 /** Shapes a user adds from the palette, with the config a new step of each starts with. */
 export const DEFAULT_CONFIGS: Partial<Record<ShapeName, Record<string, unknown>>> = {
@@ -83,13 +91,37 @@ export function updateStep(def: FlowDefinition, id: string, change: (step: StepD
   return { ...def, steps: def.steps.map((s) => (s.id === id ? change(s) : s)) };
 }
 
+/** An edge's identity: two edges between the same steps differ by their label (route, branch, try/catch path). */
 export function edgeKey(edge: EdgeDefinition): string {
-  return `${edge.from}->${edge.to}`;
+  return `${edge.from}->${edge.to}${edge.label === undefined ? '' : `#${edge.label}`}`;
 }
 
-export function addEdge(def: FlowDefinition, from: string, to: string): FlowDefinition {
-  if (from === to || def.edges.some((e) => e.from === from && e.to === to)) return def;
-  return { ...def, edges: [...def.edges, { from, to }] };
+export function addEdge(def: FlowDefinition, from: string, to: string, label?: string): FlowDefinition {
+  const edge: EdgeDefinition = label === undefined ? { from, to } : { from, to, label };
+  if (from === to || def.edges.some((e) => edgeKey(e) === edgeKey(edge))) return def;
+  return { ...def, edges: [...def.edges, edge] };
+}
+
+/** The edge `key` with its label changed (or removed, for undefined). */
+export function relabelEdge(def: FlowDefinition, key: string, label: string | undefined): FlowDefinition {
+  return {
+    ...def,
+    edges: def.edges.map((e) => {
+      if (edgeKey(e) !== key) return e;
+      const { label: _old, ...rest } = e;
+      return label === undefined ? rest : { ...rest, label };
+    }),
+  };
+}
+
+/**
+ * The labels an edge out of `step` may carry: the route or branch labels of its config, or
+ * try/catch; undefined when edges out of this shape carry none. An empty list means the shape
+ * wants a label but its config names none yet.
+ */
+export function edgeLabelsFor(step: StepDefinition | undefined): readonly string[] | undefined {
+  if (!step || !hasLabelledEdges(step.shape)) return undefined;
+  return LABELLED_EDGE_SHAPES[step.shape]?.labels(step.config) ?? [];
 }
 
 export function removeEdges(def: FlowDefinition, keys: Set<string>): FlowDefinition {

@@ -1,4 +1,4 @@
-import type { ConnectorConfig, FieldErrors, MapConfig, StepDefinition } from '@weft/schema';
+import type { ConnectorConfig, FieldErrors, MapConfig, StepDefinition, TriggerConfig } from '@weft/schema';
 import type { ReactNode } from 'react';
 import { CopyableId } from '../components/copy-button';
 import { errorsUnder, shapeLabel } from './definition';
@@ -6,6 +6,7 @@ import { FieldErrorList } from './field-errors';
 import { ConnectorForm } from './shapes/connector/connector-form';
 import { JsonConfigForm } from './shapes/json-form';
 import { MapForm } from './shapes/map/map-form';
+import { TriggerForm } from './shapes/trigger/trigger-form';
 
 type Props = {
   step: StepDefinition;
@@ -14,10 +15,12 @@ type Props = {
   onChange(step: StepDefinition): void;
   onDelete(): void;
   onClose(): void;
+  /** The step's outgoing edges (a form), shown below its settings. */
+  connections?: ReactNode;
 };
 
 /** The selected step's settings: its name, its shape's form, and the problems the last save found in it. */
-export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onClose }: Props) {
+export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onClose, connections }: Props) {
   const configErrors = errorsUnder(errors, 'config');
   const stepErrors = Object.fromEntries(Object.entries(errors).filter(([p]) => !p.startsWith('config')));
   const setConfig = (config: Record<string, unknown>) => onChange({ ...step, config });
@@ -42,6 +45,8 @@ export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onCl
         errors={configErrors}
       />
     );
+  } else if (step.shape === 'trigger') {
+    form = <TriggerForm config={step.config as TriggerConfig} onChange={setConfig} readOnly={readOnly} errors={configErrors} />;
   } else {
     form = (
       <>
@@ -78,6 +83,7 @@ export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onCl
       </label>
       <FieldErrorList errors={stepErrors} testId="step-errors" />
       {form}
+      {connections}
       {readOnly || step.shape === 'trigger' ? null : (
         <button type="button" className="danger" onClick={onDelete}>
           Delete step

@@ -5,7 +5,11 @@ import { useSession } from '../auth/session';
 const NAV = [
   { to: '/flows', label: 'Flows' },
   { to: '/runs', label: 'Runs' },
+  { to: '/connectors', label: 'Connectors' },
+  { to: '/instances', label: 'Instances' },
+  { to: '/users', label: 'Users' },
   { to: '/api-keys', label: 'API keys' },
+  { to: '/audit-log', label: 'Audit log', admin: true },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {
@@ -19,7 +23,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </Link>
         <nav aria-label="Main">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => !item.admin || me?.role === 'administrator').map((item) => (
               <li key={item.to}>
                 <Link to={item.to} aria-current={path.startsWith(item.to) ? 'page' : undefined}>
                   {item.label}

@@ -2,6 +2,7 @@ import { CONNECTOR_METHODS, type ConnectorConfig, type ConnectorMethod, type Con
 import { useState } from 'react';
 import { errorsUnder } from '../../definition';
 import { FieldErrorList } from '../../field-errors';
+import { EndpointPicker } from './endpoint-picker';
 
 type Props = { config: Partial<ConnectorConfig>; onChange(config: ConnectorConfig): void; readOnly: boolean; errors: FieldErrors };
 
@@ -9,29 +10,105 @@ function withoutEmpty<T extends Record<string, unknown>>(obj: T): T {
   return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined && v !== '')) as T;
 }
 
-/** The inline HTTP request of a `connector` step: method, URL, headers, body, time limit, retries. */
-export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
-  const request = config.request ?? { method: 'POST', url: '' };
-  // Header rows live here so a half-typed row (no name yet) is not lost on each change.
-  const [headers, setHeaders] = useState<[string, string][]>(() => Object.entries(request.headers ?? {}));
+const isEndpointPath = (p: string) => /^(instance|endpoint|variables)/.test(p);
 
-  const emit = (change: Partial<ConnectorRequest>, top: Partial<ConnectorConfig> = {}, rows = headers) => {
-    const named = rows.filter(([name]) => name.trim() !== '');
-    const nextRequest = withoutEmpty({
-      ...request,
-      ...change,
-      headers: named.length ? Object.fromEntries(named.map(([n, v]) => [n.trim(), v])) : undefined,
-    }) as ConnectorRequest;
-    onChange(withoutEmpty({ ...config, ...top, request: nextRequest }) as ConnectorConfig);
-  };
-  const setRows = (rows: [string, string][]) => {
-    setHeaders(rows);
-    emit({}, {}, rows);
-  };
+/**
+ * A `connector` step: either an inline HTTP request (method, URL, headers, body) or an instance's
+ * endpoint chosen from the API; then time limit and retries.
+ */
+export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
+  const mode = config.request === undefined && (config.instance !== undefined || config.endpoint !== undefined) ? 'endpoint' : 'request';
+  const [chosenMode, setChosenMode] = useState(mode);
+  const { request: _r, instance: _i, endpoint: _e, variables: _v, ...common } = config;
   const num = (value: string) => (value === '' ? undefined : Number(value));
+  const emitTop = (top: Partial<ConnectorConfig>) => onChange(withoutEmpty({ ...config, ...top }) as ConnectorConfig);
+
+  const setMode = (next: 'request' | 'endpoint') => {
+    setChosenMode(next);
+    onChange((next === 'request' ? { ...common, request: { method: 'POST', url: '' } } : { ...common }) as ConnectorConfig);
+  };
+  const shown = chosenMode === 'endpoint' || mode === 'endpoint' ? 'endpoint' : 'request';
 
   return (
     <fieldset className="stack" disabled={readOnly}>
+      <fieldset className="row">
+        <legend>Call</legend>
+        <label className="check">
+          <input type="radio" name="connector-mode" checked={shown === 'request'} onChange={() => setMode('request')} />
+          An inline request
+        </label>
+        <label className="check">
+          <input type="radio" name="connector-mode" checked={shown === 'endpoint'} onChange={() => setMode('endpoint')} />
+          An instance's endpoint
+        </label>
+      </fieldset>
+      {shown === 'endpoint' ? (
+        <>
+          <EndpointPicker
+            instance={config.instance}
+            endpoint={config.endpoint}
+            onChange={(c) => onChange(withoutEmpty({ ...common, variables: config.variables, ...c }) as ConnectorConfig)}
+          />
+          <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => isEndpointPath(p)))} />
+        </>
+      ) : (
+        <RequestFields
+          request={config.request ?? { method: 'POST', url: '' }}
+          onChange={(request) => emitTop({ request })}
+          errors={errorsUnder(errors, 'request')}
+        />
+      )}
+      <div className="row">
+        <label>
+          Time limit (seconds)
+          <input
+            type="number"
+            min={1}
+            max={3600}
+            value={config.timeout_seconds ?? ''}
+            onChange={(e) => emitTop({ timeout_seconds: num(e.target.value) })}
+          />
+        </label>
+        <label>
+          Retries
+          <input type="number" min={0} max={2} value={config.retries ?? ''} onChange={(e) => emitTop({ retries: num(e.target.value) })} />
+        </label>
+      </div>
+      <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => !p.startsWith('request') && !isEndpointPath(p)))} />
+    </fieldset>
+  );
+}
+
+/** The inline request: method, URL, headers, body template. */
+function RequestFields({
+  request,
+  onChange,
+  errors,
+}: {
+  request: ConnectorRequest;
+  onChange(request: ConnectorRequest): void;
+  errors: FieldErrors;
+}) {
+  // Header rows live here so a half-typed row (no name yet) is not lost on each change.
+  const [headers, setHeaders] = useState<[string, string][]>(() => Object.entries(request.headers ?? {}));
+
+  const emit = (change: Partial<ConnectorRequest>, rows = headers) => {
+    const named = rows.filter(([name]) => name.trim() !== '');
+    onChange(
+      withoutEmpty({
+        ...request,
+        ...change,
+        headers: named.length ? Object.fromEntries(named.map(([n, v]) => [n.trim(), v])) : undefined,
+      }) as ConnectorRequest,
+    );
+  };
+  const setRows = (rows: [string, string][]) => {
+    setHeaders(rows);
+    emit({}, rows);
+  };
+
+  return (
+    <>
       <div className="row">
         <label>
           Method
@@ -50,7 +127,7 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
           />
         </label>
       </div>
-      <FieldErrorList errors={errorsUnder(errors, 'request.url')} />
+      <FieldErrorList errors={errorsUnder(errors, 'url')} />
       <fieldset className="stack">
         <legend>Headers</legend>
         {headers.map(([name, value], i) => (
@@ -77,23 +154,7 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
         Body template (empty: send the payload as it is)
         <textarea rows={4} className="code" value={request.body ?? ''} onChange={(e) => emit({ body: e.target.value })} />
       </label>
-      <div className="row">
-        <label>
-          Time limit (seconds)
-          <input
-            type="number"
-            min={1}
-            max={3600}
-            value={config.timeout_seconds ?? ''}
-            onChange={(e) => emit({}, { timeout_seconds: num(e.target.value) })}
-          />
-        </label>
-        <label>
-          Retries
-          <input type="number" min={0} max={2} value={config.retries ?? ''} onChange={(e) => emit({}, { retries: num(e.target.value) })} />
-        </label>
-      </div>
-      <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => p !== 'request.url'))} />
-    </fieldset>
+      <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => p !== 'url'))} />
+    </>
   );
 }
