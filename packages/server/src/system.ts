@@ -15,7 +15,11 @@ import { LocalQueue } from './queue/local/local-queue.js';
 import type { Queue } from './queue/types.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createPostgresStore, createSqliteStore } from './store/index.js';
-import type { Store } from './store/types.js';
+import { createEmailSender } from './notifications/email-sender.js';
+import { sendRunFailureEmails } from './notifications/failure-emails.js';
+import { createMailer } from './notifications/mailer.js';
+import type { Run, Store } from './store/types.js';
+import { createChildRuns } from './worker/child-runs.js';
 import { createConnectorResolver } from './worker/connector-resolver.js';
 import { createDataPorts } from './worker/data-ports.js';
 import { RunEvents } from './worker/run-events.js';
@@ -77,6 +81,14 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     now: () => new Date(),
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
+  // notify email and run-failure emails need SMTP settings; without them there is no email at all.
+  const mailer = config.smtpUrl === undefined ? undefined : createMailer({ url: config.smtpUrl, from: config.smtpFrom });
+  if (mailer !== undefined) services.email = createEmailSender(store, mailer);
+  services.childRuns = createChildRuns({ store, queue });
+  const afterFinish = (run: Run, outcome: { status: Run['status']; error?: string }): Promise<void> =>
+    outcome.status !== 'failure'
+      ? Promise.resolve()
+      : sendRunFailureEmails({ store, mailer, log: (msg, extra) => app.log.warn(extra ?? {}, msg) }, run, outcome.error);
   const ops = openOperations(config, store, { retention: options.worker !== false, logStream: options.logStream });
   const worker =
     options.worker === false
@@ -88,6 +100,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           services,
           shapes: shapeRegistry(),
           config,
+          afterFinish,
           tracing: ops.tracing,
           logger: ops.logger?.child({ component: 'worker' }),
         });
@@ -114,6 +127,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       await worker?.stop();
       await ops.close();
       await queue.close();
+      mailer?.close();
       await http.close();
       await databases.close();
       await store.close();

@@ -43,6 +43,10 @@ export interface Config {
   redisUrl: string | undefined;
   /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
   redisPrefix: string;
+  /** WEFT_SMTP_URL: smtp://user:pass@host:port (smtps:// for TLS) for notify emails and run-failure emails; unset means no email. */
+  smtpUrl: string | undefined;
+  /** WEFT_SMTP_FROM: the From address of emails Weft sends. */
+  smtpFrom: string;
   /** WEFT_START_RATE_PER_MINUTE: starts per company per minute (start and manual endpoints); 0 lifts the limit. */
   startRatePerMinute: number;
   /** WEFT_WEBHOOK_RATE_PER_MINUTE: webhook calls per company per minute; 0 lifts the limit. */
@@ -96,6 +100,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
     throw new Error('WEFT_REDIS_URL must be a redis:// or rediss:// URL (leave it unset for the in-process queue)');
   }
+  const smtpUrl = env.WEFT_SMTP_URL || undefined;
+  if (smtpUrl !== undefined && !/^smtps?:\/\//.test(smtpUrl)) {
+    throw new Error('WEFT_SMTP_URL must be an smtp:// or smtps:// URL (leave it unset to send no email)');
+  }
   const config: Config = {
     port: int(env, 'WEFT_PORT', 3000),
     host: env.WEFT_HOST ?? '127.0.0.1',
@@ -119,6 +127,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
+    smtpUrl,
+    smtpFrom: env.WEFT_SMTP_FROM || 'Weft <weft@localhost>',
     startRatePerMinute: int(env, 'WEFT_START_RATE_PER_MINUTE', 240),
     webhookRatePerMinute: int(env, 'WEFT_WEBHOOK_RATE_PER_MINUTE', 120),
     queuedRunsMax: int(env, 'WEFT_QUEUED_RUNS_MAX', 10_000),

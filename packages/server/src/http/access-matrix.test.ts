@@ -94,6 +94,16 @@ const MATRIX: Record<string, Entry> = {
   'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
   'DELETE /api/v1/instances/:instanceId': { access: 'write' },
   'GET /api/v1/audit-logs': { access: 'admin' },
+  'GET /api/v1/notification-groups': { access: 'read' },
+  'POST /api/v1/notification-groups': { access: 'write', body: { name: 'matrix-{n}', emails: ['m@matrix.test'] } },
+  'GET /api/v1/notification-groups/:groupId': { access: 'read' },
+  'PATCH /api/v1/notification-groups/:groupId': { access: 'write', body: { emails: ['p@matrix.test'] } },
+  'DELETE /api/v1/notification-groups/:groupId': { access: 'write' },
+  'GET /api/v1/flow-runs/:runId/children': { access: 'read' },
+  // Public, but answers 404 unless the ?signature= secret is the flow's.
+  'GET /api/v1/callbacks/:companyId/:flowId': { access: false },
+  'POST /api/v1/callbacks/:companyId/:flowId': { access: false, body: {} },
+  'POST /api/v1/flows/:flowId/callback': { access: 'write', body: {} },
 };
 
 const ROLES: Role[] = ['read_only', 'user', 'manager', 'administrator'];
@@ -150,6 +160,9 @@ describe('the roles and tenancy matrix', () => {
       })
     ).json().data;
     MATRIX['POST /api/v1/instances']!.body = { connector_id: connector.id, name: 'Matrix' };
+    const group = (
+      await sys.app.inject({ method: 'POST', url: '/api/v1/notification-groups', headers: h, payload: { name: 'Owned', emails: ['o@a.test'] } })
+    ).json().data;
     ids = {
       flowId: flow.id,
       versionId: flow.draft_version_id,
@@ -160,6 +173,7 @@ describe('the roles and tenancy matrix', () => {
       companyId: owner.companyId,
       connectorId: connector.id as string,
       instanceId: instance.id as string,
+      groupId: group.id as string,
     };
   });
   afterAll(() => sys.close());

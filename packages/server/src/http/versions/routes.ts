@@ -7,6 +7,8 @@ import { triggerConfigOf } from '../../store/trigger-config.js';
 import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { assertValidDefinition } from '../flows/routes.js';
+import { callbackUrl } from '../callbacks/routes.js';
+import { assertNoSelfRunFlow } from './run-flow-references.js';
 import { versionJson } from '../flows/serialize.js';
 import { webhookUrl } from '../webhooks/routes.js';
 
@@ -54,6 +56,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const existing = await store.getVersion(request.auth.companyId, versionId);
       if (!existing) throw notFound('Flow version');
       const definition = assertValidDefinition((request.body as { definition: unknown }).definition);
+      await assertNoSelfRunFlow(store, existing, definition);
       const version = await store.updateDraft(request.auth.companyId, versionId, definition);
       if (!version) throw notFound('Flow version');
       return { data: versionJson(version, true) };
@@ -76,6 +79,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const existing = await store.getVersion(request.auth.companyId, versionId);
       if (!existing) throw notFound('Flow version');
       assertValidDefinition(existing.definition);
+      await assertNoSelfRunFlow(store, existing, existing.definition);
       const body = deployBody(request.body);
       const version = await store.deployVersion(request.auth.companyId, versionId, { enable: body.enable });
       if (!version) throw notFound('Flow version');
@@ -86,10 +90,18 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
         data: { flow_id: version.flowId, number: version.number, enable: body.enable === true },
       });
       // The first deploy with the webhook on makes its secret and shows it this once; later ones keep it.
-      if (triggerConfigOf(version.definition).webhook?.enabled === true) {
+      // The callback URL shares the webhook's secret.
+      const trigger = triggerConfigOf(version.definition);
+      if (trigger.webhook?.enabled === true || trigger.callback?.enabled === true) {
         const secret = await store.ensureWebhookSecret(request.auth.companyId, version.flowId);
         if (secret !== undefined)
-          return { data: versionJson(version, true), webhook: { url: webhookUrl(request.auth.companyId, version.flowId, secret), secret } };
+          return {
+            data: versionJson(version, true),
+            webhook: { url: webhookUrl(request.auth.companyId, version.flowId, secret), secret },
+            ...(trigger.callback?.enabled === true && {
+              callback: { url: callbackUrl(request.auth.companyId, version.flowId, secret), secret },
+            }),
+          };
       }
       return { data: versionJson(version, true) };
     },

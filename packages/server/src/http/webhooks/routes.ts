@@ -152,7 +152,7 @@ function checkHmac(request: FastifyRequest, raw: Buffer, key: string): void {
 }
 
 /** The body as sent; without one, the query parameters (bar the secret) as a JSON object; else empty. */
-function payloadOf(request: FastifyRequest, raw: Buffer, query: Record<string, unknown>, version: FlowVersion): PayloadInput {
+export function payloadOf(request: FastifyRequest, raw: Buffer, query: Record<string, unknown>, version: FlowVersion): PayloadInput {
   const meta = readMeta(request);
   if (request.method === 'GET' || raw.length === 0) {
     if (Object.keys(query).length === 0) return { format: 'text', meta, body: Buffer.alloc(0) };
