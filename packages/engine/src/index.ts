@@ -8,6 +8,8 @@ export type { JournalEntry, LogEntry, RunJournalPort, StepWrite } from './run/jo
 export { MemoryJournal } from './run/memory-journal.js';
 export {
   createSandbox,
+  mainProblem,
+  processSandbox,
   type RunOptions as SandboxRunOptions,
   SANDBOX_DEFAULTS,
   type Sandbox,
@@ -16,6 +18,7 @@ export {
   type ScriptInput,
   type ScriptLanguage,
   type ScriptOutput,
+  type TranspileProblem,
   type TranspileResult,
   transpileScript,
 } from './sandbox/index.js';

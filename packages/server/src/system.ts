@@ -21,6 +21,7 @@ import { createMailer } from './notifications/mailer.js';
 import type { Run, Store } from './store/types.js';
 import { createChildRuns } from './worker/child-runs.js';
 import { createConnectorResolver } from './worker/connector-resolver.js';
+import { createLookupTableSource, createScriptSource } from './worker/company-resources.js';
 import { createDataPorts } from './worker/data-ports.js';
 import { RunEvents } from './worker/run-events.js';
 import { createWorker, type Worker } from './worker/worker.js';
@@ -76,6 +77,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const services: EngineServices = {
     http,
     connectors: createConnectorResolver({ store, cipher: await loadCredentialCipher(store, config) }),
+    scripts: createScriptSource(store),
+    lookupTables: createLookupTableSource(store),
     databases,
     ...createDataPorts({ store }),
     now: () => new Date(),

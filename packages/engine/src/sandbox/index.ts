@@ -1,4 +1,5 @@
 export { LOG_LINE_MAX_CHARS, SCRIPT_FILENAME } from './bootstrap.js';
+export { mainProblem } from './defines-main.js';
 export {
   createSandbox,
   type RunOptions,
@@ -10,4 +11,5 @@ export {
   type ScriptInput,
   type ScriptOutput,
 } from './sandbox.js';
-export { type ScriptLanguage, type TranspileResult, transpileScript } from './transpile.js';
+export { processSandbox } from './shared.js';
+export { type ScriptLanguage, type TranspileProblem, type TranspileResult, transpileScript } from './transpile.js';

@@ -94,6 +94,25 @@ const MATRIX: Record<string, Entry> = {
   'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
   'DELETE /api/v1/instances/:instanceId': { access: 'write' },
   'GET /api/v1/audit-logs': { access: 'admin' },
+  'GET /api/v1/scripts': { access: 'read' },
+  'POST /api/v1/scripts': { access: 'write', body: { name: 'matrix-{n}' } },
+  'GET /api/v1/scripts/:scriptId': { access: 'read' },
+  'PATCH /api/v1/scripts/:scriptId': { access: 'write', body: { description: 'changed' } },
+  'DELETE /api/v1/scripts/:scriptId': { access: 'write' },
+  'GET /api/v1/scripts/:scriptId/versions': { access: 'read' },
+  'GET /api/v1/scripts/:scriptId/versions/:number': { access: 'read' },
+  'POST /api/v1/scripts/:scriptId/deploy': { access: 'write' },
+  'POST /api/v1/scripts/:scriptId/test': { access: 'write', body: { payload: { a: 1 } } },
+  'GET /api/v1/lookup-tables': { access: 'read' },
+  'POST /api/v1/lookup-tables': { access: 'write', body: { name: 'matrix-{n}', rows: [{ left: 'a', right: 'b' }] } },
+  'GET /api/v1/lookup-tables/:tableId': { access: 'read' },
+  'PATCH /api/v1/lookup-tables/:tableId': { access: 'write', body: { description: 'changed' } },
+  'DELETE /api/v1/lookup-tables/:tableId': { access: 'write' },
+  'GET /api/v1/lookup-tables/:tableId/rows': { access: 'read' },
+  'PUT /api/v1/lookup-tables/:tableId/rows': { access: 'write', body: { rows: [{ left: 'a', right: 'b' }] } },
+  'POST /api/v1/lookup-tables/:tableId/rows': { access: 'write', body: { rows: [{ left: 'c', right: 'd' }] } },
+  'POST /api/v1/lookup-tables/:tableId/import': { access: 'write', body: { csv: 'left,right\na,b\n' } },
+  'GET /api/v1/lookup-tables/:tableId/export': { access: 'read' },
   'GET /api/v1/notification-groups': { access: 'read' },
   'POST /api/v1/notification-groups': { access: 'write', body: { name: 'matrix-{n}', emails: ['m@matrix.test'] } },
   'GET /api/v1/notification-groups/:groupId': { access: 'read' },
@@ -163,6 +182,9 @@ describe('the roles and tenancy matrix', () => {
     const group = (
       await sys.app.inject({ method: 'POST', url: '/api/v1/notification-groups', headers: h, payload: { name: 'Owned', emails: ['o@a.test'] } })
     ).json().data;
+    const script = (await sys.app.inject({ method: 'POST', url: '/api/v1/scripts', headers: h, payload: { name: 'owned' } })).json().data;
+    const table = (await sys.app.inject({ method: 'POST', url: '/api/v1/lookup-tables', headers: h, payload: { name: 'owned' } })).json()
+      .data;
     ids = {
       flowId: flow.id,
       versionId: flow.draft_version_id,
@@ -173,6 +195,9 @@ describe('the roles and tenancy matrix', () => {
       companyId: owner.companyId,
       connectorId: connector.id as string,
       instanceId: instance.id as string,
+      scriptId: script.id as string,
+      number: '1',
+      tableId: table.id as string,
       groupId: group.id as string,
     };
   });

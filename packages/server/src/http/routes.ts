@@ -10,11 +10,13 @@ import { connectorRoutes } from './connectors/routes.js';
 import { flowRoutes } from './flows/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { instanceRoutes } from './instances/routes.js';
+import { lookupTableRoutes } from './lookup-tables/routes.js';
 import { mapRoutes } from './map/routes.js';
 import { notificationGroupRoutes } from './notification-groups/routes.js';
 import { runLinkRoutes } from './run-links/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { scheduleRoutes } from './schedules/routes.js';
+import { scriptRoutes } from './scripts/routes.js';
 import { startRoutes } from './start/routes.js';
 import { userRoutes } from './users/routes.js';
 import { versionRoutes } from './versions/routes.js';
@@ -40,6 +42,8 @@ export async function registerRoutes(app: FastifyInstance, config: Config, deps:
   await connectorImportRoutes(app, config, deps);
   await connectorRoutes(app, config, deps);
   await instanceRoutes(app, config, deps);
+  await scriptRoutes(app, config, deps);
+  await lookupTableRoutes(app, config, deps);
   await auditLogRoutes(app, config, deps);
   await webRoutes(app, config, deps);
 }

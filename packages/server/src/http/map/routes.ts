@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { detectFormat, Payload, previewMap } from '@weft/engine';
+import { detectFormat, Payload, previewMap, processSandbox } from '@weft/engine';
 import { isAppError, PAYLOAD_FORMATS, type PayloadFormat } from '@weft/schema';
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
@@ -51,7 +51,7 @@ function readSample(payload: unknown, format: PayloadFormat | undefined): { valu
 }
 
 /** The map editor's live preview (spec/flows.md §4): maps a sample with rules that need not be saved. */
-export async function mapRoutes(app: FastifyInstance, _config: Config, _deps: AppDeps): Promise<void> {
+export async function mapRoutes(app: FastifyInstance, _config: Config, { store }: AppDeps): Promise<void> {
   app.post(
     '/api/v1/map/preview',
     {
@@ -73,6 +73,12 @@ export async function mapRoutes(app: FastifyInstance, _config: Config, _deps: Ap
         wrap_input: body.wrap_input,
         wrap_output: body.wrap_output,
         variables: body.variables,
+        // The caller's company's lookup tables and deployed scripts, as in a run.
+        resources: {
+          loadLookupTable: (name) => store.loadLookupRows(request.auth.companyId, name),
+          loadScript: (name, version) => store.loadDeployedScript(request.auth.companyId, name, version),
+          sandbox: processSandbox,
+        },
       });
       return { data: { output: result.output ?? null, errors: result.errors } };
     },
