@@ -38,7 +38,8 @@ let contextManagerSet = false;
 
 export function createTracing(options: { endpoint: string; serviceName?: string; flushDelayMs?: number }): Tracing {
   if (!contextManagerSet) {
-    contextManagerSet = context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable()) || contextManagerSet;
+    // Once per process: a second registration would be refused and the first one keeps working.
+    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     contextManagerSet = true;
   }
   const url = `${options.endpoint.replace(/\/+$/, '')}/v1/traces`;
