@@ -37,6 +37,7 @@ export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape
 export type {
   ConnectorResolver,
   EndpointPagination,
+  EndpointRateLimit,
   EndpointParam,
   ResolvedAuth,
   ResolvedEndpoint,

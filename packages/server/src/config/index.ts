@@ -23,6 +23,10 @@ export interface Config {
   tokenSecret: string | undefined;
   /** WEFT_CREDENTIALS_KEY: base64 of 32 bytes encrypting connector credentials; generated and stored with the data when absent. */
   credentialsKey: string | undefined;
+  /** WEFT_CREDENTIALS_OLD_KEYS: comma-separated base64 keys that only decrypt (earlier keys, until `weft keys rotate` has re-encrypted everything). */
+  credentialsOldKeys: string[];
+  /** WEFT_PUBLIC_URL: the address browsers reach this server at (https://weft.example.com), for OAuth 2 redirect URIs; unset means the request's own host. */
+  publicUrl: string | undefined;
   /** WEFT_WORKER_CONCURRENCY: runs one process advances at once. */
   workerConcurrency: number;
   /** WEFT_COMPANY_CONCURRENCY: running runs per company. */
@@ -117,6 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     tokenTtlSeconds: int(env, 'WEFT_TOKEN_TTL_SECONDS', 86_400),
     tokenSecret: env.WEFT_TOKEN_SECRET || undefined,
     credentialsKey: env.WEFT_CREDENTIALS_KEY || undefined,
+    credentialsOldKeys: (env.WEFT_CREDENTIALS_OLD_KEYS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    publicUrl: env.WEFT_PUBLIC_URL?.replace(/\/+$/, '') || undefined,
     workerConcurrency: int(env, 'WEFT_WORKER_CONCURRENCY', 64),
     companyConcurrency: int(env, 'WEFT_COMPANY_CONCURRENCY', 64),
     leaseMs: int(env, 'WEFT_LEASE_MS', 30_000),

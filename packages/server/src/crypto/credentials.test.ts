@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../store/index.js';
 import {
+  CREDENTIALS_KEY_FILE,
   CREDENTIALS_KEY_SETTING,
   createCredentialCipher,
   credentialKeyId,
@@ -82,36 +83,60 @@ describe('credential encryption', () => {
 });
 
 describe('loading the credentials key', () => {
-  async function withStore(fn: (store: ReturnType<typeof createSqliteStore>) => Promise<void>) {
+  async function withStore(fn: (store: ReturnType<typeof createSqliteStore>, dataDir: string) => Promise<void>) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'weft-credentials-'));
     const store = createSqliteStore({ file: path.join(dir, 'weft.db'), payloadDir: path.join(dir, 'payloads') });
     try {
       await store.migrate();
-      await fn(store);
+      await fn(store, dir);
     } finally {
       await store.close();
       await rm(dir, { recursive: true, force: true });
     }
   }
 
-  it('generates a key once and keeps it in the settings when none is configured', async () => {
-    await withStore(async (store) => {
-      const first = await loadCredentialCipher(store, { credentialsKey: undefined });
-      const second = await loadCredentialCipher(store, { credentialsKey: undefined });
+  it('generates a key once in a 0600 file under the data dir, never in the database, when none is configured', async () => {
+    await withStore(async (store, dataDir) => {
+      const [first, second] = await Promise.all([
+        loadCredentialCipher(store, { credentialsKey: undefined, dataDir }),
+        loadCredentialCipher(store, { credentialsKey: undefined, dataDir }),
+      ]);
+      const third = await loadCredentialCipher(store, { credentialsKey: undefined, dataDir });
       expect(second.currentKeyId).toBe(first.currentKeyId);
-      expect(second.decrypt(first.encrypt(secrets, 'c'), 'c')).toEqual(secrets);
-      expect(await store.getSetting(CREDENTIALS_KEY_SETTING)).toBeDefined();
+      expect(third.currentKeyId).toBe(first.currentKeyId);
+      expect(third.decrypt(first.encrypt(secrets, 'c'), 'c')).toEqual(secrets);
+      const file = path.join(dataDir, CREDENTIALS_KEY_FILE);
+      expect((await stat(file)).mode & 0o777).toBe(0o600);
+      expect(credentialKeyId(Buffer.from((await readFile(file, 'utf8')).trim(), 'base64'))).toBe(first.currentKeyId);
+      expect(await store.getSetting(CREDENTIALS_KEY_SETTING)).toBeUndefined();
     });
   });
 
-  it('encrypts with the configured key and still reads what the stored key wrote', async () => {
-    await withStore(async (store) => {
-      const generated = await loadCredentialCipher(store, { credentialsKey: undefined });
-      const written = generated.encrypt(secrets, 'c');
+  it('encrypts with the configured key and still reads what the key file, old keys and a legacy stored key wrote', async () => {
+    await withStore(async (store, dataDir) => {
+      const fromFile = (await loadCredentialCipher(store, { credentialsKey: undefined, dataDir })).encrypt(secrets, 'c');
+      const old = randomBytes(32);
+      const fromOld = createCredentialCipher([parseCredentialKey(old.toString('base64'), 'old')]).encrypt(secrets, 'c');
+      const legacy = randomBytes(32).toString('base64');
+      await store.initSetting(CREDENTIALS_KEY_SETTING, legacy);
+      const fromLegacy = createCredentialCipher([parseCredentialKey(legacy, 'legacy')]).encrypt(secrets, 'c');
       const configured = randomBytes(32);
-      const cipher = await loadCredentialCipher(store, { credentialsKey: configured.toString('base64') });
+      const cipher = await loadCredentialCipher(store, {
+        credentialsKey: configured.toString('base64'),
+        credentialsOldKeys: [old.toString('base64'), (await readFile(path.join(dataDir, CREDENTIALS_KEY_FILE), 'utf8')).trim()],
+        dataDir,
+      });
       expect(cipher.currentKeyId).toBe(credentialKeyId(configured));
-      expect(cipher.decrypt(written, 'c')).toEqual(secrets);
+      for (const written of [fromFile, fromOld, fromLegacy]) expect(cipher.decrypt(written, 'c')).toEqual(secrets);
+      expect(cipher.keyIdOf(cipher.encrypt(secrets, 'c'))).toBe(cipher.currentKeyId);
+    });
+  });
+
+  it('refuses an old key that is not 32 bytes, naming it', async () => {
+    await withStore(async (store, dataDir) => {
+      await expect(loadCredentialCipher(store, { credentialsKey: undefined, credentialsOldKeys: ['c2hvcnQ='], dataDir })).rejects.toThrow(
+        /WEFT_CREDENTIALS_OLD_KEYS item 1 must be 32 bytes/,
+      );
     });
   });
 });

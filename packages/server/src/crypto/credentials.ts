@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { AppError } from '@weft/schema';
 import type { Config } from '../config/index.js';
 import type { Store } from '../store/types.js';
@@ -26,6 +28,8 @@ export interface CredentialCipher {
   readonly currentKeyId: string;
   /** `context` (e.g. the company id) is bound as associated data: the ciphertext opens only with the same context. */
   encrypt(credentials: Record<string, string>, context: string): string;
+  /** The key id a ciphertext was written with, or undefined when it is not in the v1 format. */
+  keyIdOf(ciphertext: string): string | undefined;
   /** Throws AppError CREDENTIALS_UNREADABLE when the key is unknown, the context or key differ, or the bytes were changed. */
   decrypt(ciphertext: string, context: string): Record<string, string>;
 }
@@ -49,6 +53,10 @@ export function createCredentialCipher(keys: CredentialKey[]): CredentialCipher 
 
   return {
     currentKeyId: current.id,
+    keyIdOf(ciphertext) {
+      const parts = ciphertext.split(':');
+      return parts.length === 5 && parts[0] === VERSION ? parts[1] : undefined;
+    },
     encrypt(credentials, context) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', current.key, iv, { authTagLength: TAG_BYTES });
@@ -85,22 +93,42 @@ function unreadable(why: string): AppError {
   return new AppError('INTERNAL', `The stored credentials cannot be decrypted: ${why}.`);
 }
 
+/** The generated key's file under WEFT_DATA_DIR when WEFT_CREDENTIALS_KEY is unset. */
+export const CREDENTIALS_KEY_FILE = 'credentials.key';
+
 /**
- * The cipher for this installation. WEFT_CREDENTIALS_KEY, when set, encrypts. Without it a key is
- * generated once and stored in the settings table; operators should set the key explicitly, so
- * that a copy of the database alone (a backup, a dump) does not also hold the key that opens it.
- * A stored key stays readable after a configured key is introduced, so nothing written before is lost.
+ * The key in `<dataDir>/credentials.key`, created (mode 0600, exclusively, so processes starting
+ * together on one machine agree) when missing. Kept out of the database so that a dump or backup
+ * of the database alone does not also hold the key that opens its credentials.
  */
-export async function loadCredentialCipher(store: Store, config: Pick<Config, 'credentialsKey'>): Promise<CredentialCipher> {
-  const keys: CredentialKey[] = [];
-  if (config.credentialsKey !== undefined) {
-    keys.push(parseCredentialKey(config.credentialsKey, 'WEFT_CREDENTIALS_KEY'));
-    const stored = await store.getSetting(CREDENTIALS_KEY_SETTING);
-    if (stored !== undefined) keys.push(parseCredentialKey(stored, `the stored setting ${CREDENTIALS_KEY_SETTING}`));
-  } else {
-    // initSetting keeps one value when several processes start at once.
-    const stored = await store.initSetting(CREDENTIALS_KEY_SETTING, randomBytes(KEY_BYTES).toString('base64'));
-    keys.push(parseCredentialKey(stored, `the stored setting ${CREDENTIALS_KEY_SETTING}`));
+export async function loadOrCreateKeyFile(dataDir: string): Promise<CredentialKey> {
+  const file = join(dataDir, CREDENTIALS_KEY_FILE);
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  return parseCredentialKey((await readFile(file, 'utf8')).trim(), file);
+}
+
+/**
+ * The cipher for this installation. WEFT_CREDENTIALS_KEY, when set, encrypts; otherwise the key
+ * file under the data dir does. WEFT_CREDENTIALS_OLD_KEYS, and a key that older versions stored
+ * in the settings table, only decrypt, so nothing written before is lost; `weft keys rotate`
+ * re-encrypts it all under the current key.
+ */
+export async function loadCredentialCipher(
+  store: Store,
+  config: Pick<Config, 'credentialsKey' | 'dataDir'> & Partial<Pick<Config, 'credentialsOldKeys'>>,
+): Promise<CredentialCipher> {
+  const keys: CredentialKey[] = [];
+  if (config.credentialsKey !== undefined) keys.push(parseCredentialKey(config.credentialsKey, 'WEFT_CREDENTIALS_KEY'));
+  else keys.push(await loadOrCreateKeyFile(config.dataDir));
+  for (const [i, key] of (config.credentialsOldKeys ?? []).entries()) {
+    keys.push(parseCredentialKey(key, `WEFT_CREDENTIALS_OLD_KEYS item ${i + 1}`));
+  }
+  const stored = await store.getSetting(CREDENTIALS_KEY_SETTING);
+  if (stored !== undefined) keys.push(parseCredentialKey(stored, `the stored setting ${CREDENTIALS_KEY_SETTING}`));
   return createCredentialCipher(keys);
 }

@@ -1,4 +1,5 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
+import type { ConnectorExtrasStoreMethods } from './connector-extras-types.js';
 import type { DataStore } from './data-types.js';
 import type { NotificationStoreMethods } from './notification-types.js';
 import type { LookupStoreMethods } from './lookup-types.js';
@@ -315,7 +316,7 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store extends DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods, OperationsStore {
+export interface Store extends ConnectorExtrasStoreMethods, DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods, OperationsStore {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

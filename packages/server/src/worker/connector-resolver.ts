@@ -1,4 +1,11 @@
-import type { ConnectorResolver, EndpointPagination, EndpointParam, ResolvedEndpoint, ResolvedEndpointDefinition } from '@weft/engine';
+import type {
+  ConnectorResolver,
+  EndpointPagination,
+  EndpointParam,
+  EndpointRateLimit,
+  ResolvedEndpoint,
+  ResolvedEndpointDefinition,
+} from '@weft/engine';
 import { AppError } from '@weft/schema';
 import type { CredentialCipher } from '../crypto/credentials.js';
 import { authMethodKey } from '../http/connectors/schema.js';
@@ -51,8 +58,37 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
     return entry;
   }
 
+  const secretOf = async (companyId: string, instanceId: string) => {
+    const ciphertext = await store.getInstanceSecret(companyId, instanceId);
+    return typeof ciphertext === 'string' ? { ciphertext, credentials: cipher.decrypt(ciphertext, companyId) } : undefined;
+  };
+
   return {
     clear: () => cache.clear(),
+    async reserveSlot(companyId, instanceId, bucket, limit, nowMs) {
+      const windowMs = limit.per_seconds * 1000;
+      // The bucket is the instance's: each instance is its own account at the provider.
+      return store.reserveRateSlot(companyId, `${instanceId}:${bucket}`, Math.ceil(windowMs / limit.requests), windowMs, Math.round(nowMs));
+    },
+    async freshCredentials(companyId, instanceId) {
+      return (await secretOf(companyId, instanceId))?.credentials ?? {};
+    },
+    async saveCredentials(companyId, instanceId, fields) {
+      // Compare-and-set, so a concurrent edit of the instance is merged into rather than overwritten.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const current = await secretOf(companyId, instanceId);
+        if (current === undefined) return;
+        const next = cipher.encrypt({ ...current.credentials, ...fields }, companyId);
+        if (await store.replaceInstanceSecret(companyId, instanceId, current.ciphertext, next)) {
+          cache.delete(`${companyId}\u0000${instanceId}`);
+          return;
+        }
+      }
+      throw new AppError(
+        'CONFLICT',
+        `the credentials of instance ${JSON.stringify(instanceId)} kept changing while renewed tokens were saved`,
+      );
+    },
     async resolve(companyId, instanceId, endpointName): Promise<ResolvedEndpoint> {
       const { connector, instance, credentials } = await load(companyId, instanceId);
       const endpoint = connector.endpoints.find((e) => e.name === endpointName);
@@ -117,5 +153,6 @@ function endpointDefinition(endpoint: Record<string, unknown>): ResolvedEndpoint
     data_type: (endpoint.data_type as ResolvedEndpointDefinition['data_type'] | undefined) ?? 'json',
     direction: (endpoint.direction as ResolvedEndpointDefinition['direction'] | undefined) ?? 'send',
     ...(endpoint.pagination === undefined ? {} : { pagination: endpoint.pagination as EndpointPagination }),
+    ...(endpoint.rate_limit === undefined ? {} : { rate_limit: endpoint.rate_limit as EndpointRateLimit }),
   };
 }

@@ -12,6 +12,8 @@ const TOKEN_TIMEOUT_MS = 30_000;
 interface CachedToken {
   token: string;
   expiresAt: number;
+  /** Set when the token endpoint handed out a (new) refresh token. */
+  refreshToken?: string;
 }
 
 // Per resolver (one per process in the server, one per test), so tokens never cross systems.
@@ -102,7 +104,14 @@ export function authoriser(
         async authorise(request, fresh) {
           let cached = cache.get(key);
           if (fresh || cached === undefined || cached.expiresAt <= ctx.services.now().getTime()) {
-            cached = await fetchToken(ctx, tokenUrl, setting, credential, secrets);
+            cached = await fetchToken(
+              ctx,
+              tokenUrl,
+              new URLSearchParams({ grant_type: 'client_credentials' }),
+              setting,
+              credential,
+              secrets,
+            );
             cache.set(key, cached);
           }
           secrets.add(cached.token);
@@ -110,24 +119,101 @@ export function authoriser(
         },
       };
     }
+    case 'oauth2_authorization_code':
+      return authorisationCode(ctx, resolver, resolved, secrets, setting, credential);
     default:
       throw new AppError('STEP_FAILED', `unknown auth method type ${JSON.stringify(auth.type)}`, { retryable: false });
   }
 }
 
-/** The client credentials grant (RFC 6749 §4.4), through services.http like every other request. */
+/**
+ * The authorisation code grant's tokens (RFC 6749 §4.1) as the callback stored them in the
+ * instance's credentials: the access token until it expires, then (or after a 401) renewed with
+ * the refresh token (§6), and the renewed tokens written back, encrypted, for every process.
+ */
+function authorisationCode(
+  ctx: ShapeContext<ConnectorConfig>,
+  resolver: ConnectorResolver,
+  resolved: ResolvedEndpoint,
+  secrets: Secrets,
+  setting: (name: string) => string | undefined,
+  credential: (field: string) => string,
+): Authoriser {
+  const tokenUrl = setting('token_url');
+  if (tokenUrl === undefined) throw new AppError('STEP_FAILED', 'the OAuth 2 auth method has no token_url', { retryable: false });
+  const { companyId } = ctx.run;
+  const instanceId = resolved.instanceId;
+  const cache = tokenCache(resolver);
+  const key = `${companyId}\u0000${instanceId}\u0000code`;
+  const stored = resolved.auth.credentials;
+  for (const field of ['access_token', 'refresh_token']) if (stored[field]) secrets.add(stored[field]);
+  const fromCredentials = (credentials: Record<string, string>): CachedToken | undefined => {
+    const token = credentials.access_token;
+    if (token === undefined || token === '') return undefined;
+    const expiresAt = credentials.expires_at === undefined ? Number.POSITIVE_INFINITY : Date.parse(credentials.expires_at);
+    return {
+      token,
+      expiresAt: Number.isNaN(expiresAt) ? 0 : expiresAt - TOKEN_EXPIRY_MARGIN_MS,
+      ...(credentials.refresh_token ? { refreshToken: credentials.refresh_token } : {}),
+    };
+  };
+  return {
+    refreshOn401: true,
+    async authorise(request, fresh) {
+      const now = ctx.services.now().getTime();
+      let current = cache.get(key) ?? fromCredentials(stored);
+      if (current === undefined) {
+        throw new AppError(
+          'STEP_FAILED',
+          `instance ${JSON.stringify(instanceId)} is not authorised yet: open GET /api/v1/instances/${instanceId}/oauth/authorize and let the account owner approve`,
+          { retryable: false },
+        );
+      }
+      if (fresh || current.expiresAt <= now) {
+        // Another process may have renewed the token already; a rotated refresh token works only once.
+        const latest =
+          resolver.freshCredentials === undefined ? undefined : fromCredentials(await resolver.freshCredentials(companyId, instanceId));
+        if (latest !== undefined && latest.token !== current.token && latest.expiresAt > now) current = latest;
+        else {
+          const refreshToken = latest?.refreshToken ?? current.refreshToken;
+          if (refreshToken === undefined) {
+            throw new AppError(
+              'STEP_FAILED',
+              `the access token of instance ${JSON.stringify(instanceId)} expired and there is no refresh token: authorise the instance again`,
+              { retryable: false },
+            );
+          }
+          secrets.add(refreshToken);
+          const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
+          const renewed = await fetchToken(ctx, tokenUrl, form, setting, credential, secrets);
+          current = { ...renewed, refreshToken: renewed.refreshToken ?? refreshToken };
+          await resolver.saveCredentials?.(companyId, instanceId, {
+            access_token: current.token,
+            refresh_token: current.refreshToken ?? refreshToken,
+            expires_at: new Date(current.expiresAt + TOKEN_EXPIRY_MARGIN_MS).toISOString(),
+          });
+        }
+        cache.set(key, current);
+      }
+      secrets.add(current.token);
+      request.headers.Authorization = `Bearer ${current.token}`;
+    },
+  };
+}
+
+/** A token request (client credentials §4.4 or refresh §6), through services.http like every other request. */
 async function fetchToken(
   ctx: ShapeContext<ConnectorConfig>,
   tokenUrl: string,
+  form: URLSearchParams,
   setting: (name: string) => string | undefined,
   credential: (field: string) => string,
   secrets: Secrets,
 ): Promise<CachedToken> {
-  const form = new URLSearchParams({ grant_type: 'client_credentials' });
   const headers: Record<string, string> = { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' };
   const scope = setting('scope');
   const audience = setting('audience');
-  if (scope !== undefined) form.set('scope', scope);
+  if (scope !== undefined && form.get('grant_type') === 'client_credentials') form.set('scope', scope);
   if (audience !== undefined) form.set('audience', audience);
   if (setting('client_auth') === 'basic') {
     const encoded = Buffer.from(
@@ -186,7 +272,13 @@ async function fetchToken(
     );
   }
   secrets.add(token);
+  const refreshToken = typeof body.refresh_token === 'string' && body.refresh_token !== '' ? body.refresh_token : undefined;
+  if (refreshToken !== undefined) secrets.add(refreshToken);
   const lifetimeSeconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_TOKEN_LIFETIME_SECONDS;
   const margin = Math.min(TOKEN_EXPIRY_MARGIN_MS, (lifetimeSeconds * 1000) / 2);
-  return { token, expiresAt: ctx.services.now().getTime() + lifetimeSeconds * 1000 - margin };
+  return {
+    token,
+    expiresAt: ctx.services.now().getTime() + lifetimeSeconds * 1000 - margin,
+    ...(refreshToken === undefined ? {} : { refreshToken }),
+  };
 }

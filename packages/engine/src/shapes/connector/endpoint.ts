@@ -8,7 +8,22 @@ import type { ResolvedDatabase } from './database.js';
 export type EndpointMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 export type EndpointDataType = 'json' | 'xml' | 'csv' | 'txt';
 export type PaginationType = 'link_header' | 'next_url' | 'next_token' | 'page_number' | 'limit_offset' | 'cursor';
-export type ConnectorAuthType = 'none' | 'basic' | 'bearer' | 'api_key' | 'oauth2_client_credentials' | 'custom_headers';
+export type ConnectorAuthType =
+  | 'none'
+  | 'basic'
+  | 'bearer'
+  | 'api_key'
+  | 'oauth2_client_credentials'
+  | 'oauth2_authorization_code'
+  | 'custom_headers';
+
+/** At most `requests` per `per_seconds` for one instance (and bucket), across every run and process. */
+export interface EndpointRateLimit {
+  requests: number;
+  per_seconds: number;
+  /** Endpoints naming the same bucket share one limit; the default is the endpoint's name. */
+  bucket?: string;
+}
 
 export interface EndpointParam {
   /** A template; the step's endpoint variable of the same name takes precedence. */
@@ -39,6 +54,7 @@ export interface ResolvedEndpointDefinition {
   data_type: EndpointDataType;
   direction: 'receive' | 'send';
   pagination?: EndpointPagination;
+  rate_limit?: EndpointRateLimit;
 }
 
 export interface ResolvedAuth {
@@ -65,4 +81,13 @@ export interface ResolvedEndpoint {
 export interface ConnectorResolver {
   /** Throws AppError NOT_FOUND (not retryable) for an unknown instance or endpoint. */
   resolve(companyId: string, instanceId: string, endpointName: string): Promise<ResolvedEndpoint>;
+  /**
+   * Books the next free slot of a rate limit in shared storage (so every run and process counts)
+   * and returns the epoch milliseconds at which the request may go; absent means no limiting.
+   */
+  reserveSlot?(companyId: string, instanceId: string, bucket: string, limit: EndpointRateLimit, nowMs: number): Promise<number>;
+  /** Merges fields into the instance's stored credentials (renewed OAuth 2 tokens), encrypted by the server. */
+  saveCredentials?(companyId: string, instanceId: string, fields: Record<string, string>): Promise<void>;
+  /** The instance's credentials as stored now, bypassing any cache (another process may have renewed a token). */
+  freshCredentials?(companyId: string, instanceId: string): Promise<Record<string, string>>;
 }

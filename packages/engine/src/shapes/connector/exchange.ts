@@ -23,6 +23,8 @@ export interface ExchangeOptions {
   authorise?: (request: OutgoingRequest, fresh: boolean) => Promise<void>;
   /** Whether a 401 is worth one more try with fresh credentials (an OAuth 2 token may have been revoked early). */
   refreshOn401?: boolean;
+  /** Waits for the instance's rate limit (a slot booked in shared storage) before each request, retries included. */
+  throttle?: () => Promise<void>;
   /** Extra log data, e.g. the page number. */
   logData?: Record<string, unknown>;
 }
@@ -73,6 +75,7 @@ async function sendOnce(
 ): Promise<HttpResponse> {
   const { secrets } = options;
   const outgoing: OutgoingRequest = { ...request, url: new URL(request.url), headers: { ...request.headers } };
+  if (options.throttle) await options.throttle();
   if (options.authorise) await options.authorise(outgoing, fresh);
   const { method } = outgoing;
   const shownUrl = shownUrlOf(outgoing.url.toString(), secrets);

@@ -19,6 +19,7 @@ import {
   templateScope,
 } from './index.js';
 import { DEFAULT_MAX_PAGES, firstPageUrl, isEmptyPage, nextPageUrl } from './pagination.js';
+import { rateLimiter } from './rate-limit.js';
 import { Secrets } from './secrets.js';
 
 const DATA_FORMATS: Readonly<Record<EndpointDataType, PayloadFormat>> = { json: 'json', xml: 'xml', csv: 'csv', txt: 'text' };
@@ -28,6 +29,8 @@ export interface EndpointCall {
   resolved: ResolvedEndpoint;
   secrets: Secrets;
   auth: Authoriser;
+  /** Set when the endpoint has a rate limit and the resolver can book slots. */
+  throttle?: () => Promise<void>;
 }
 
 export async function resolveEndpoint(ctx: ShapeContext<ConnectorConfig>): Promise<EndpointCall> {
@@ -52,7 +55,8 @@ export async function resolveEndpoint(ctx: ShapeContext<ConnectorConfig>): Promi
   }
   const secrets = new Secrets();
   for (const value of Object.values(resolved.auth.credentials)) secrets.add(value);
-  return { resolved, secrets, auth: authoriser(ctx, resolver, resolved, secrets) };
+  const throttle = rateLimiter(ctx, resolver, resolved);
+  return { resolved, secrets, auth: authoriser(ctx, resolver, resolved, secrets), ...(throttle === undefined ? {} : { throttle }) };
 }
 
 /**
@@ -85,6 +89,7 @@ export async function callEndpoint(
       payloadIndex: index,
       authorise: call.auth.authorise,
       refreshOn401: call.auth.refreshOn401,
+      ...(call.throttle === undefined ? {} : { throttle: call.throttle }),
       ...(pagination === undefined ? {} : { logData: { page } }),
     });
     if (!isSuccessful(response.status, config.allow_unsuccessful_statuses)) throw statusError(request.method, url, response, secrets);

@@ -1,3 +1,4 @@
+import { connectorExtrasMigrationSql } from '../connector-extras-types.js';
 import { dataMigrationSql } from './data-schema.js';
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
@@ -336,5 +337,6 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '007_lookup_tables', sql: lookupTablesMigration },
   { id: '009_notifications', sql: notificationsMigrationSql },
   { id: '010_run_links', sql: runLinksMigrationSql },
+  { id: '011_rate_slots_oauth', sql: connectorExtrasMigrationSql },
   { id: '008_data', sql: dataMigrationSql },
 ];

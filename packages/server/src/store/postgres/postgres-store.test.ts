@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
@@ -66,6 +67,7 @@ if (DATABASE_URL === undefined) {
 
   scriptsConformanceSuite('postgres', () => postgresHarness(url));
   lookupConformanceSuite('postgres', () => postgresHarness(url));
+  connectorExtrasConformanceSuite('postgres', () => postgresHarness(url));
   describe('PostgreSQL store', () => {
     let harness: PostgresHarness;
     let store: Store;

@@ -3,6 +3,7 @@ import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
 import { cacheMethods } from './caches.js';
 import { connectorMethods } from './connectors.js';
+import { connectorExtrasMethods } from './connector-extras.js';
 import type { PostgresContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
 import { PostgresDatabase, toStorageError } from './database.js';
@@ -59,6 +60,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...connectorExtrasMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
     ...cacheMethods(ctx),

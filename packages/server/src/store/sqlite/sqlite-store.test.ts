@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
+import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
@@ -69,6 +70,7 @@ auditConformanceSuite('sqlite', async () => {
 
 scriptsConformanceSuite('sqlite', () => sqliteHarness());
 lookupConformanceSuite('sqlite', () => sqliteHarness());
+connectorExtrasConformanceSuite('sqlite', () => sqliteHarness());
 
 describe('SQLite store', () => {
   let harness: SqliteHarness;

@@ -5,6 +5,7 @@ import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
 import { cacheMethods } from './caches.js';
 import { connectorMethods } from './connectors.js';
+import { connectorExtrasMethods } from './connector-extras.js';
 import type { SqliteContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
 import { SqliteDatabase } from './database.js';
@@ -65,6 +66,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...runMethods(ctx),
     ...journalMethods(ctx),
     ...connectorMethods(ctx),
+    ...connectorExtrasMethods(ctx),
     ...triggerMethods(ctx),
     ...auditMethods(ctx),
     ...cacheMethods(ctx),
