@@ -5,12 +5,14 @@
 // bench/results/<timestamp>.json. Exits non-zero only when correctness fails, never on speed.
 //
 //   node bench/run.mjs [--duration S] [--quick] [--keep-data] [--cpu-prof] [--engine] [--set WEFT_X=value …]
+//                      [--distributed [--database-url postgres://…] [--redis-url redis://…] [--workers N]]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { distributedPlace, startCluster } from './lib/cluster.mjs';
 import { customers, expectedMapping } from './lib/customers.mjs';
 import { freePort, readRssParts, startServer } from './lib/server.mjs';
 import { startSink } from './lib/sink.mjs';
@@ -28,6 +30,11 @@ const { values: args } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     engine: { type: 'boolean', default: false },
+    // Distributed mode: PostgreSQL + Redis, one `weft api` and --workers `weft worker` processes.
+    distributed: { type: 'boolean', default: false },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
+    workers: { type: 'string', default: '2' },
     // Extra WEFT_* settings for the server (e.g. --set WEFT_WORKER_CONCURRENCY=64), for experiments.
     set: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
@@ -53,6 +60,15 @@ if (!Number.isFinite(DURATION_S) || DURATION_S <= 0 || DURATION_S > 60) {
   console.error('bench: --duration must be a number of seconds in (0, 60]');
   process.exit(2);
 }
+const DISTRIBUTED = args.distributed;
+const WORKERS = Number(args.workers);
+if (!Number.isInteger(WORKERS) || WORKERS < 1 || WORKERS > 8) {
+  console.error('bench: --workers must be an integer from 1 to 8');
+  process.exit(2);
+}
+const DATABASE_URL = args['database-url'] ?? process.env.WEFT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const REDIS_URL = args['redis-url'] ?? process.env.WEFT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const MODE = DISTRIBUTED ? `distributed mode (PostgreSQL + Redis, 1 api + ${WORKERS} workers)` : 'embedded mode';
 const extraEnv = {};
 for (const pair of args.set) {
   const eq = pair.indexOf('=');
@@ -99,12 +115,21 @@ class ProductError extends Error {
 let server;
 let sink;
 let dataDir;
+let place; // distributed mode: the bench's own PostgreSQL schema and Redis prefix
 const results = {
   started_at: new Date().toISOString(),
   commit: gitCommit(),
   node: process.version,
   cpus: os.cpus().length,
-  options: { duration_s: DURATION_S, quick: QUICK, w1_concurrency: W1_CONCURRENCY, w2_records: W2_RECORDS, server_env: extraEnv },
+  options: {
+    mode: DISTRIBUTED ? 'distributed' : 'embedded',
+    workers: DISTRIBUTED ? WORKERS : undefined,
+    duration_s: DURATION_S,
+    quick: QUICK,
+    w1_concurrency: W1_CONCURRENCY,
+    w2_records: W2_RECORDS,
+    server_env: extraEnv,
+  },
   idle: null,
   phases: [],
   w2: null,
@@ -145,13 +170,19 @@ async function main() {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
   const profDir = path.join(import.meta.dirname, 'results', 'profiles');
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true });
+  if (DISTRIBUTED) {
+    place = await distributedPlace({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL });
+    log(`distributed: schema ${place.schema} on ${DATABASE_URL}, Redis prefix ${place.prefix} on ${REDIS_URL}`);
+  }
   const launch = async () => {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    server = startServer({
+    server = (DISTRIBUTED ? startCluster : startServer)({
       cwd: ROOT,
+      workers: WORKERS,
       nodeArgs: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : [],
       env: {
+        ...place?.env,
         WEFT_PORT: String(port),
         WEFT_HOST: '127.0.0.1',
         WEFT_DATA_DIR: dataDir,
@@ -169,7 +200,9 @@ async function main() {
     });
     const tSpawn = performance.now();
     await server.waitListening(`${base}/api/v1/flows`, 30_000);
-    log(`server pid ${server.pid} listening on ${base} after ${Math.round(performance.now() - tSpawn)} ms (data in ${dataDir})`);
+    log(
+      `server pid ${server.pids?.join(', ') ?? server.pid} listening on ${base} after ${Math.round(performance.now() - tSpawn)} ms (data in ${dataDir})`,
+    );
     return base;
   };
   const base = await launch();
@@ -201,13 +234,14 @@ async function main() {
   await sleep(QUICK ? 1000 : 2000);
   const tIdle = performance.now();
   await sleep(1000);
-  const parts = readRssParts(server.pid);
+  const parts = server.rssParts ? server.rssParts() : readRssParts(server.pid);
   results.idle = {
     rss_mb: toMB(server.medianRss(tIdle)),
     peak_rss_mb: toMB(server.peakRss(tIdle)),
     anon_mb: toMB(parts?.anon),
     file_mb: toMB(parts?.file),
     fresh_rss_mb: toMB(freshIdle),
+    by_process_mb: byProcess(server.medianRssByProcess?.(tIdle)),
   };
   log(
     `idle RSS ${fmt(results.idle.rss_mb)} MB (${fmt(results.idle.anon_mb)} anon + ${fmt(results.idle.file_mb)} file); ${fmt(results.idle.fresh_rss_mb)} MB before the account and flow`,
@@ -312,7 +346,7 @@ async function w1Phase({ name, base, path: urlPath, headers, body, connections, 
   let repeatedRunIds = 0;
   const badBefore = sink.stats.bad;
   const dupBefore = sink.stats.duplicates;
-  const cpu0 = processCpuSeconds(server.pid);
+  const cpu0 = serverCpuSeconds();
   const benchCpu0 = process.cpuUsage();
   const t0 = performance.now();
 
@@ -359,7 +393,7 @@ async function w1Phase({ name, base, path: urlPath, headers, body, connections, 
     setTimeout(() => instance.stop(), (durationS + 20) * 1000).unref();
   });
   const tLoadEnd = performance.now();
-  const cpuLoad = processCpuSeconds(server.pid);
+  const cpuLoad = serverCpuSeconds();
   const benchCpu = process.cpuUsage(benchCpu0);
 
   // Drain: every accepted run must reach the sink (bounded; gives up early when nothing arrives).
@@ -386,7 +420,7 @@ async function w1Phase({ name, base, path: urlPath, headers, body, connections, 
   }
   const stalled = performance.now() - lastChange > DRAIN_STALL_MS;
   const tDrained = performance.now();
-  const cpuEnd = processCpuSeconds(server.pid);
+  const cpuEnd = serverCpuSeconds();
 
   let firstAccept = Number.POSITIVE_INFINITY;
   let lastDelivery = Number.NEGATIVE_INFINITY;
@@ -415,6 +449,7 @@ async function w1Phase({ name, base, path: urlPath, headers, body, connections, 
     accept_to_delivery_ms: { p50: percentile(a2d, 50), p99: percentile(a2d, 99), max: percentile(a2d, 100) },
     drain_ms: tDrained - tLoadEnd,
     peak_rss_mb: toMB(server.peakRss(t0, tDrained)),
+    peak_rss_by_process_mb: byProcess(server.peakRssByProcess?.(t0, tDrained)),
     server_cpu_pct_load: cpuLoad !== undefined && cpu0 !== undefined ? (100 * (cpuLoad - cpu0)) / ((tLoadEnd - t0) / 1000) : undefined,
     bench_cpu_pct_load: (100 * (benchCpu.user + benchCpu.system)) / 1000 / (tLoadEnd - t0),
     server_cpu_s: cpuEnd !== undefined && cpu0 !== undefined ? cpuEnd - cpu0 : undefined,
@@ -537,6 +572,8 @@ async function w2Phase({ base, path: urlPath, headers }) {
     run_status: status,
     baseline_rss_mb: toMB(baseline),
     peak_rss_mb: toMB(peak),
+    baseline_rss_by_process_mb: byProcess(server.medianRssByProcess?.(tBase)),
+    peak_rss_by_process_mb: byProcess(server.peakRssByProcess?.(t0)),
     rss_above_idle_mb: toMB(peak - baseline),
     rss_above_idle_x_payload: (peak - baseline) / payloadBytes,
     delivered: Boolean(delivery),
@@ -576,6 +613,10 @@ async function finish() {
     if (args['keep-data'] || failures.length > 0) console.log(`data dir kept: ${dataDir}`);
     else rmSync(dataDir, { recursive: true, force: true });
   }
+  if (place) {
+    if (args['keep-data'] || failures.length > 0) console.log(`PostgreSQL schema ${place.schema} and Redis prefix ${place.prefix} kept`);
+    else await place.remove().catch((err) => log(`could not remove schema ${place.schema} / prefix ${place.prefix}: ${err.message}`));
+  }
   process.exitCode = failures.length > 0 ? 1 : 0;
   // Nothing should keep the loop alive now; if something does, do not hang.
   setTimeout(() => process.exit(process.exitCode), 2000).unref();
@@ -604,7 +645,7 @@ function budgets() {
 function report() {
   const yn = (b) => (b === undefined ? '-' : b ? 'yes' : 'NO');
   console.log(
-    `\nWeft benchmark (quality.md §4), embedded mode, ${results.cpus} cores, Node ${results.node}, commit ${results.commit ?? '?'}${QUICK ? ', QUICK' : ''}`,
+    `\nWeft benchmark (quality.md §4), ${MODE}, ${results.cpus} cores, Node ${results.node}, commit ${results.commit ?? '?'}${QUICK ? ', QUICK' : ''}`,
   );
   const idle = results.idle;
   console.log(
@@ -686,6 +727,7 @@ function report() {
       ]),
     );
   }
+  if (DISTRIBUTED) printRssByProcess();
   console.log('');
   console.log(
     table([
@@ -708,6 +750,10 @@ function report() {
   if (refused)
     console.log(`note: ${refused} starts were refused with 429 (the company start rate); the figures measure the limit, not the product.`);
   console.log('note: CPU % is of one core (200 = both); "srv" is the product, "bench" the load generator and sink.');
+  if (DISTRIBUTED)
+    console.log(
+      'note: distributed mode: "srv" CPU and RSS are the sums over the api and worker processes (RSS: the sum of each one\'s peak); PostgreSQL and Redis are not counted. The budgets are set for embedded mode.',
+    );
   console.log('note: the server runs with WEFT_START_RATE_PER_MINUTE=0 and WEFT_QUEUED_RUNS_MAX=0 (per-company start limits lifted).');
   const dups = results.phases.reduce((n, p) => n + p.duplicate_deliveries, 0);
   if (dups) console.log(`note: ${dups} duplicate deliveries (same run delivered more than once).`);
@@ -720,9 +766,43 @@ function report() {
   for (const b of productBugs) console.log(`  product: ${JSON.stringify(b).slice(0, 1500)}`);
 }
 
+/** Distributed mode: the RSS of every process, idle and at each phase's peak. */
+function printRssByProcess() {
+  const names = Object.keys(results.idle?.by_process_mb ?? results.phases[0]?.peak_rss_by_process_mb ?? {});
+  if (names.length === 0) return;
+  const row = (label, mb) => [label, ...names.map((n) => fmt(mb?.[n])), fmt(names.reduce((t, n) => t + (mb?.[n] ?? 0), 0))];
+  const rows = [['RSS MB by process', ...names, 'sum']];
+  if (results.idle) rows.push(row('idle (median)', results.idle.by_process_mb));
+  for (const p of results.phases) rows.push(row(`${p.name} peak`, p.peak_rss_by_process_mb));
+  if (results.w2) {
+    rows.push(row('W2 restarted, idle (median)', results.w2.baseline_rss_by_process_mb));
+    rows.push(row('W2 peak', results.w2.peak_rss_by_process_mb));
+  }
+  console.log('');
+  console.log(table(rows));
+}
+
 /** performance.now() + ms, but no later than the bench's time budget less `reserveMs`. */
 function until(ms, reserveMs) {
   return Math.min(performance.now() + ms, BENCH_START + TOTAL_BUDGET_MS - reserveMs);
+}
+
+/** CPU seconds of the product: the server, or every process of the cluster. */
+function serverCpuSeconds() {
+  if (!server.pids) return processCpuSeconds(server.pid);
+  let total = 0;
+  for (const pid of server.pids) {
+    const s = processCpuSeconds(pid);
+    if (s === undefined) return undefined;
+    total += s;
+  }
+  return total;
+}
+
+/** { process name: MB } from { process name: bytes }, or undefined in embedded mode. */
+function byProcess(bytesByName) {
+  if (bytesByName === undefined) return undefined;
+  return Object.fromEntries(Object.entries(bytesByName).map(([name, bytes]) => [name, toMB(bytes)]));
 }
 
 function toMB(bytes) {

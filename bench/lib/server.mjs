@@ -40,20 +40,23 @@ export function readRss(pid) {
 }
 
 /**
- * Starts `node packages/cli/dist/main.js start` with only the given WEFT_* settings (inherited
+ * Starts `node packages/cli/dist/main.js start` (or the role in `args`, e.g. `['worker']`) with only the given WEFT_* settings (inherited
  * WEFT_* variables are dropped so a developer's shell cannot change the benchmark).
  */
-export function startServer({ cwd, env: weftEnv, nodeArgs = [] }) {
+export function startServer({ cwd, env: weftEnv, nodeArgs = [], args = ['start'] }) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WEFT_')));
   Object.assign(env, weftEnv);
-  const child = spawn(process.execPath, [...nodeArgs, 'packages/cli/dist/main.js', 'start'], {
+  const child = spawn(process.execPath, [...nodeArgs, 'packages/cli/dist/main.js', ...args], {
     cwd,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const tail = [];
   let lines = 0;
+  // The first output, for waitOutput (a worker has no port to poll).
+  let head = '';
   const keep = (chunk) => {
+    if (head.length < 8192) head += chunk.toString('utf8');
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
       lines++;
@@ -120,6 +123,16 @@ export function startServer({ cwd, env: weftEnv, nodeArgs = [] }) {
         }
       }
       throw new Error(`the server did not listen on ${url} within ${timeoutMs} ms:\n${tail.join('\n')}`);
+    },
+    /** Waits until the process printed something matching `re`, exits, or the time runs out. */
+    async waitOutput(re, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      while (Date.now() < deadline) {
+        if (re.test(head)) return;
+        if (exited) throw new Error(`the process exited before printing ${re} (${JSON.stringify(exited)}):\n${tail.join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`the process did not print ${re} within ${timeoutMs} ms:\n${tail.join('\n')}`);
     },
     /** SIGTERM, then SIGKILL after `graceMs`. */
     async stop(graceMs = 5000) {
