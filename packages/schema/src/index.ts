@@ -24,6 +24,7 @@ export * from './shapes/set-variables.js';
 export * from './shapes/split.js';
 export * from './shapes/track-data.js';
 export * from './shapes/transform-names.js';
+export * from './shapes/event-trigger.js';
 export * from './shapes/trigger.js';
 export * from './shapes/try-catch.js';
 export * from './validate/index.js';

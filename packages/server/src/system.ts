@@ -14,6 +14,7 @@ import { BullMqQueue } from './queue/bullmq/bullmq-queue.js';
 import { LocalQueue } from './queue/local/local-queue.js';
 import type { Queue } from './queue/types.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+import { createEventConsumers, type EventConsumers } from './triggers/event-consumers.js';
 import { createPostgresStore, createSqliteStore } from './store/index.js';
 import { createEmailSender } from './notifications/email-sender.js';
 import { sendRunFailureEmails } from './notifications/failure-emails.js';
@@ -31,6 +32,8 @@ export interface System {
   store: Store;
   worker: Worker | undefined;
   scheduler: Scheduler | undefined;
+  /** RabbitMQ consumers of flows with an event trigger; they run where the scheduler runs. */
+  eventConsumers: EventConsumers | undefined;
   close(): Promise<void>;
 }
 
@@ -116,16 +119,29 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       ? createScheduler({ store, queue, log: (msg, extra) => app.log.warn(extra ?? {}, `scheduler: ${msg}`) })
       : undefined;
   scheduler?.start();
+  const eventConsumers =
+    scheduler === undefined
+      ? undefined
+      : createEventConsumers({
+          store,
+          queue,
+          cipher: await loadCredentialCipher(store, config),
+          egressAllow: config.egressAllow,
+          log: (msg, extra) => app.log.warn(extra ?? {}, `event triggers: ${msg}`),
+        });
+  eventConsumers?.start();
   let closed = false;
   return {
     app,
     store,
     worker,
     scheduler,
+    eventConsumers,
     async close() {
       if (closed) return;
       closed = true;
       await scheduler?.stop();
+      await eventConsumers?.stop();
       await app.close();
       await worker?.stop();
       await ops.close();

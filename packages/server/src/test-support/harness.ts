@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { type Config, loadConfig } from '../config/index.js';
 import type { Store } from '../store/types.js';
-import { createSystem } from '../system.js';
+import { createSystem, type System } from '../system.js';
 
 /** A user registered through the API, with a login token. */
 export interface TestUser {
@@ -24,6 +24,8 @@ export interface TestSystem {
   config: Config;
   /** The data directory (SQLite file and payloads); a temporary one unless given, and then removed by close(). */
   dataDir: string;
+  /** The system behind the app: its scheduler, event consumers and worker, for tests that drive them. */
+  system: System;
   /** Closes the app, worker and store, and removes the data directory the harness made. */
   close(): Promise<void>;
   /** Registers a new company with its administrator (unique email unless given) and logs in. */
@@ -100,6 +102,7 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
     store,
     config,
     dataDir,
+    system,
     async close() {
       try {
         await system.close();

@@ -5,6 +5,7 @@ import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
+import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
@@ -60,6 +61,7 @@ if (DATABASE_URL === undefined) {
   // Every non-empty payload goes to payload_blobs: the other path of each body.
   storeConformanceSuite('postgres, payloads in blobs', () => postgresHarness(url, { inlinePayloadMaxBytes: 0 }));
   notificationConformanceSuite('postgres', () => postgresHarness(url));
+  eventTriggerConformanceSuite('postgres', () => postgresHarness(url));
   auditConformanceSuite('postgres', async () => {
     const harness = await postgresHarness(url);
     return { ...harness, raw: (sql: string) => harness.admin.query(sql) };

@@ -16,6 +16,7 @@ import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
 import { trackedDataMethods } from './tracked-data.js';
+import { eventTriggerMethods } from './event-triggers.js';
 import { triggerMethods } from './triggers.js';
 
 export interface PostgresStoreOptions {
@@ -62,6 +63,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...connectorMethods(ctx),
     ...connectorExtrasMethods(ctx),
     ...triggerMethods(ctx),
+    ...eventTriggerMethods(ctx),
     ...auditMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),

@@ -8,6 +8,7 @@ import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
+import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
@@ -53,6 +54,7 @@ storeConformanceSuite('sqlite, payloads in files, no background checkpoints', ()
   sqliteHarness({ inlinePayloadMaxBytes: 0, checkpointIntervalMs: 0 }),
 );
 notificationConformanceSuite('sqlite', () => sqliteHarness());
+eventTriggerConformanceSuite('sqlite', () => sqliteHarness());
 auditConformanceSuite('sqlite', async () => {
   const harness = await sqliteHarness();
   return {

@@ -8,6 +8,7 @@ import { connectorMethods } from './connectors.js';
 import { connectorExtrasMethods } from './connector-extras.js';
 import type { SqliteContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
+import { eventTriggerMethods } from './event-triggers.js';
 import { SqliteDatabase } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
@@ -68,6 +69,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...connectorMethods(ctx),
     ...connectorExtrasMethods(ctx),
     ...triggerMethods(ctx),
+    ...eventTriggerMethods(ctx),
     ...auditMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),
