@@ -6,6 +6,7 @@ import type { Config } from '../../config/index.js';
 import { triggerConfigOf } from '../../store/trigger-config.js';
 import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
+import { assertCompanyReferences } from './company-references.js';
 import { assertValidDefinition } from '../flows/routes.js';
 import { callbackUrl } from '../callbacks/routes.js';
 import { assertNoSelfRunFlow } from './run-flow-references.js';
@@ -80,6 +81,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       if (!existing) throw notFound('Flow version');
       assertValidDefinition(existing.definition);
       await assertNoSelfRunFlow(store, existing, existing.definition);
+      await assertCompanyReferences(store, request.auth.companyId, existing.definition);
       const body = deployBody(request.body);
       const version = await store.deployVersion(request.auth.companyId, versionId, { enable: body.enable });
       if (!version) throw notFound('Flow version');
