@@ -123,6 +123,22 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/callbacks/:companyId/:flowId': { access: false },
   'POST /api/v1/callbacks/:companyId/:flowId': { access: false, body: {} },
   'POST /api/v1/flows/:flowId/callback': { access: 'write', body: {} },
+  'GET /api/v1/caches': { access: 'read' },
+  'GET /api/v1/caches/:cacheId': { access: 'read' },
+  'GET /api/v1/caches/:cacheId/entries': { access: 'read' },
+  'GET /api/v1/caches/:cacheId/entries/:key': { access: 'read' },
+  'DELETE /api/v1/caches/:cacheId': { access: 'write' },
+  'DELETE /api/v1/caches/:cacheId/entries/:key': { access: 'write' },
+  'GET /api/v1/data-pools': { access: 'read' },
+  'POST /api/v1/data-pools': { access: 'write', body: { name: 'matrix-{n}' } },
+  'GET /api/v1/data-pools/:poolId': { access: 'read' },
+  'PATCH /api/v1/data-pools/:poolId': { access: 'write', body: { description: 'changed' } },
+  'DELETE /api/v1/data-pools/:poolId': { access: 'write' },
+  'GET /api/v1/data-pools/:poolId/values': { access: 'read' },
+  'DELETE /api/v1/data-pools/:poolId/values': { access: 'write' },
+  'POST /api/v1/data-pools/:poolId/values/import': { access: 'write', body: { csv: 'value\nmatrix\n' } },
+  'GET /api/v1/data-pools/:poolId/values/export': { access: 'read' },
+  'GET /api/v1/tracked-data': { access: 'read' },
 };
 
 const ROLES: Role[] = ['read_only', 'user', 'manager', 'administrator'];
@@ -185,7 +201,16 @@ describe('the roles and tenancy matrix', () => {
     const script = (await sys.app.inject({ method: 'POST', url: '/api/v1/scripts', headers: h, payload: { name: 'owned' } })).json().data;
     const table = (await sys.app.inject({ method: 'POST', url: '/api/v1/lookup-tables', headers: h, payload: { name: 'owned' } })).json()
       .data;
+    // A data pool and a cache of company A (caches are made by flows, so this one is written to the store).
+    const pool = (await sys.app.inject({ method: 'POST', url: '/api/v1/data-pools', headers: h, payload: { name: 'owned' } })).json().data;
+    const ownedCache = { companyId: owner.companyId, name: 'owned', scope: 'company' as const, scopeId: '' };
+    const ownedEntry = { key: 'owned-key', format: 'json' as const, body: Buffer.from('[1]'), meta: {}, expiresAt: null, append: false };
+    await sys.store.putCacheEntry(ownedCache, { ...ownedEntry, maxBytes: 1000 });
+    const cache = (await sys.store.listCaches(owner.companyId, {}, { page: 1, perPage: 1 })).rows[0]!;
     ids = {
+      poolId: pool.id as string,
+      cacheId: cache.id,
+      key: 'owned-key',
       flowId: flow.id,
       versionId: flow.draft_version_id,
       runId: run.id as string,

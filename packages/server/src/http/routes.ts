@@ -5,8 +5,10 @@ import { apiKeyRoutes } from './api-keys/routes.js';
 import { auditLogRoutes } from './audit-logs/routes.js';
 import { callbackRoutes } from './callbacks/routes.js';
 import { authRoutes } from './auth/routes.js';
+import { cacheRoutes } from './caches/routes.js';
 import { connectorImportRoutes } from './connectors/import-routes.js';
 import { connectorRoutes } from './connectors/routes.js';
+import { dataPoolRoutes } from './data-pools/routes.js';
 import { flowRoutes } from './flows/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { instanceRoutes } from './instances/routes.js';
@@ -18,6 +20,7 @@ import { runRoutes } from './runs/routes.js';
 import { scheduleRoutes } from './schedules/routes.js';
 import { scriptRoutes } from './scripts/routes.js';
 import { startRoutes } from './start/routes.js';
+import { trackedDataRoutes } from './tracked-data/routes.js';
 import { userRoutes } from './users/routes.js';
 import { versionRoutes } from './versions/routes.js';
 import { webRoutes } from './web/routes.js';
@@ -45,5 +48,8 @@ export async function registerRoutes(app: FastifyInstance, config: Config, deps:
   await scriptRoutes(app, config, deps);
   await lookupTableRoutes(app, config, deps);
   await auditLogRoutes(app, config, deps);
+  await cacheRoutes(app, config, deps);
+  await dataPoolRoutes(app, config, deps);
+  await trackedDataRoutes(app, config, deps);
   await webRoutes(app, config, deps);
 }
