@@ -36,7 +36,10 @@ export function ConnectionsForm({ definition, step, readOnly, onConnect, onChang
             </span>
             {labels !== undefined && labels.length > 0 ? (
               <label>
-                <span className="visually-hidden">Label of the edge to {e.to}</span>
+                <span className="visually-hidden">
+                  Label of the edge to {e.to}
+                  {e.label ? ` (${e.label})` : ''}
+                </span>
                 <select
                   value={e.label ?? ''}
                   onChange={(ev) => onChange(relabelEdge(definition, edgeKey(e), ev.target.value || undefined))}
@@ -50,7 +53,10 @@ export function ConnectionsForm({ definition, step, readOnly, onConnect, onChang
             ) : null}
             {labels !== undefined && labels.length === 0 ? (
               <label>
-                <span className="visually-hidden">Label of the edge to {e.to}</span>
+                <span className="visually-hidden">
+                  Label of the edge to {e.to}
+                  {e.label ? ` (${e.label})` : ''}
+                </span>
                 <input
                   value={e.label ?? ''}
                   onChange={(ev) => onChange(relabelEdge(definition, edgeKey(e), ev.target.value || undefined))}

@@ -1,0 +1,112 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { createSystem, loadConfig, type System } from '../../packages/server/src/index.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const CHROMIUM = '/usr/bin/chromium';
+export const HAS_CHROMIUM = existsSync(CHROMIUM);
+const DIST_INDEX = path.join(ROOT, 'packages/web/dist/index.html');
+export const PASSWORD = 'correct horse battery staple';
+
+// Requests the tests make fail on purpose (invalid input, taken email); Chromium logs each as a console error.
+const EXPECTED_CONSOLE = /Failed to load resource: the server responded with a status of (401|409|422)/;
+
+export interface Dashboard {
+  base: string;
+  system: System;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and page errors seen so far, less the expected failed requests. */
+  consoleErrors: string[];
+  /** Calls the API as the registered administrator. */
+  api<T = unknown>(method: string, url: string, body?: unknown): Promise<{ status: number; body: T }>;
+  token: string;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Weft server on a temporary SQLite folder, a company registered through the API, and
+ * Chromium logged in as its administrator (the token put where the dashboard keeps it).
+ */
+export async function openDashboard(viewport = { width: 1280, height: 800 }): Promise<Dashboard> {
+  if (!existsSync(DIST_INDEX)) throw new Error('packages/web/dist is missing: run `npm run build` first (npm test does).');
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'weft-browser-'));
+  const system = await createSystem(loadConfig({}, { dataDir, port: 0, egressAllow: ['127.0.0.1'], logLevel: 'silent' }));
+  await system.app.listen({ host: '127.0.0.1', port: 0 });
+  const base = `http://127.0.0.1:${(system.app.server.address() as { port: number }).port}`;
+
+  const email = `admin-${Date.now()}@acme.test`;
+  const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${base}/api/v1${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const reg = await post('/register', { company: 'Acme Ltd', name: 'Jane Smith', email, password: PASSWORD });
+  if (reg.status !== 201 && reg.status !== 200) throw new Error(`register answered ${reg.status}: ${await reg.text()}`);
+  const login = (await (await post('/login', { email, password: PASSWORD })).json()) as { token: string };
+  const token = login.token;
+
+  const api = async <T,>(method: string, url: string, body?: unknown) => {
+    const res = await fetch(`${base}/api/v1${url}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+  const context = await browser.newContext({ viewport, baseURL: base, acceptDownloads: true });
+  await context.addInitScript((t) => {
+    if (!localStorage.getItem('weft.token')) localStorage.setItem('weft.token', t);
+  }, token);
+  const page = await context.newPage();
+  page.setDefaultTimeout(10_000);
+  const consoleErrors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !EXPECTED_CONSOLE.test(msg.text())) consoleErrors.push(msg.text());
+  });
+  page.on('pageerror', (err) => consoleErrors.push(`page error: ${err.message}`));
+
+  return {
+    base,
+    system,
+    browser,
+    context,
+    page,
+    consoleErrors,
+    api,
+    token,
+    async close() {
+      await browser.close();
+      await system.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves a picture of the page in the git-ignored .tmp/browser, to see why a step failed. */
+export async function screenshotFailure(page: Page | undefined, name: string): Promise<void> {
+  if (!page) return;
+  mkdirSync(path.join(ROOT, '.tmp/browser'), { recursive: true });
+  await page.screenshot({ path: path.join(ROOT, '.tmp/browser', `${name.replace(/\W+/g, '-')}.png`), fullPage: true });
+}
+
+/** Drags from one step's output handle to another's input handle, as a user connects steps. */
+export async function connect(page: Page, from: string, to: string): Promise<void> {
+  const source = page.locator(`[data-testid="step-${from}"] .react-flow__handle.source`);
+  const target = page.locator(`[data-testid="step-${to}"] .react-flow__handle.target`);
+  const a = (await source.boundingBox())!;
+  const b = (await target.boundingBox())!;
+  await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 5 });
+  await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
+  await page.mouse.up();
+}
