@@ -44,6 +44,7 @@ export type {
   ResolvedEndpointDefinition,
 } from './shapes/connector/endpoint.js';
 export { idempotencyKey } from './shapes/connector/index.js';
+export { type ConnectionTestResult, testConnection } from './shapes/connector/test-connection.js';
 export { shapeRegistry } from './shapes/index.js';
 export type { EmailMessage, EmailSender } from './shapes/notify/email.js';
 export type { ChildRun, ChildRuns, StartChildInput } from './shapes/run-flow/port.js';

@@ -82,7 +82,9 @@ const MATRIX: Record<string, Entry> = {
   'POST /api/v1/connectors': { access: 'write', body: { name: 'Matrix', protocol: 'http', base_url: 'https://matrix.example.com' } },
   'POST /api/v1/connectors/import/openapi': {
     access: 'write',
-    body: { document: { openapi: '3.0.3', info: { title: 'Matrix', version: '1' }, servers: [{ url: 'https://m.example.com' }], paths: {} } },
+    body: {
+      document: { openapi: '3.0.3', info: { title: 'Matrix', version: '1' }, servers: [{ url: 'https://m.example.com' }], paths: {} },
+    },
   },
   'GET /api/v1/connectors/:connectorId': { access: 'read' },
   'PATCH /api/v1/connectors/:connectorId': { access: 'write', body: { name: 'changed' } },
@@ -93,6 +95,10 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/instances/:instanceId': { access: 'read' },
   'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
   'DELETE /api/v1/instances/:instanceId': { access: 'write' },
+  'POST /api/v1/instances/:instanceId/test': { access: 'write', body: {} },
+  'GET /api/v1/instances/:instanceId/oauth/authorize': { access: 'write' },
+  // Public: the signed, single-use state stands in for a login.
+  'GET /api/v1/oauth/callback': { access: false },
   'GET /api/v1/audit-logs': { access: 'admin' },
   'GET /api/v1/scripts': { access: 'read' },
   'POST /api/v1/scripts': { access: 'write', body: { name: 'matrix-{n}' } },
@@ -196,7 +202,12 @@ describe('the roles and tenancy matrix', () => {
     ).json().data;
     MATRIX['POST /api/v1/instances']!.body = { connector_id: connector.id, name: 'Matrix' };
     const group = (
-      await sys.app.inject({ method: 'POST', url: '/api/v1/notification-groups', headers: h, payload: { name: 'Owned', emails: ['o@a.test'] } })
+      await sys.app.inject({
+        method: 'POST',
+        url: '/api/v1/notification-groups',
+        headers: h,
+        payload: { name: 'Owned', emails: ['o@a.test'] },
+      })
     ).json().data;
     const script = (await sys.app.inject({ method: 'POST', url: '/api/v1/scripts', headers: h, payload: { name: 'owned' } })).json().data;
     const table = (await sys.app.inject({ method: 'POST', url: '/api/v1/lookup-tables', headers: h, payload: { name: 'owned' } })).json()
