@@ -146,7 +146,7 @@ describe('the scheduled orders flow (shop → map → ERP and PostgreSQL)', () =
     const scheduler = sys.system.scheduler!;
     const tick = new Date('2030-03-04T10:15:07.000Z');
     const [run] = await scheduler.tick(tick);
-    expect(run).toBeDefined();
+    expect(run?.flowId).toBe(flowId);
     // The same tick again (another process, a late timer) starts nothing new.
     expect(await scheduler.tick(new Date('2030-03-04T10:15:20.000Z'))).toEqual([]);
 

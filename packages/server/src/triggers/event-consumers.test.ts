@@ -290,3 +290,26 @@ describe('an event consumer whose store cannot take the run', () => {
     }
   });
 });
+
+describe('an event trigger without the egress allow-list', () => {
+  it('does not connect to a loopback broker, and says why once', async () => {
+    const logs = logSink();
+    const sys = await createTestSystem({ egressAllow: [], logLevel: 'warn' }, { logStream: logs.stream });
+    try {
+      const h = sys.auth((await sys.register()).token);
+      const flowId = await deployFlow(sys, h, 'Loopback', eventFlow({ url: BROKER, queue: `weft-test-${randomUUID()}` }));
+      await sys.system.eventConsumers!.sync();
+      await sys.system.eventConsumers!.sync();
+      expect(sys.system.eventConsumers!.active()).not.toContain(flowId);
+      const lines = logs
+        .text()
+        .split('\n')
+        .filter((l) => l.includes('could not start consuming'));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('127.0.0.1');
+      expect(lines[0]).toContain('WEFT_EGRESS_ALLOW');
+    } finally {
+      await sys.close();
+    }
+  });
+});

@@ -42,6 +42,7 @@ interface Consumer {
 
 const DEFAULT_INTERVAL_MS = 5000;
 const DEFAULT_PREFETCH = 10;
+const MAX_RETRY_PAUSE_MS = 5 * 60_000;
 const CONTENT_FORMATS: Record<string, PayloadFormat> = {
   'application/json': 'json',
   'text/json': 'json',
@@ -67,6 +68,8 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
   const requeueDelayMs = options.requeueDelayMs ?? 1000;
   const policy = createEgressPolicy(options.egressAllow);
   const consumers = new Map<string, Consumer>();
+  // Flows whose consumer could not start: retried with a growing pause, logged when the reason changes.
+  const failures = new Map<string, { fingerprint: string; reason: string; attempts: number; retryAt: number }>();
   let timer: NodeJS.Timeout | undefined;
   let chain: Promise<void> = Promise.resolve();
   let stopped = false;
@@ -91,17 +94,27 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
         await consumer.close();
       }
     }
+    for (const flowId of failures.keys()) if (!wanted.has(flowId)) failures.delete(flowId);
     for (const [flowId, { flow, fingerprint }] of wanted) {
       if (consumers.has(flowId) || stopped) continue;
+      const failed = failures.get(flowId);
+      if (failed !== undefined && failed.fingerprint === fingerprint && Date.now() < failed.retryAt) continue;
       try {
         consumers.set(flowId, await startConsumer(flow, fingerprint));
+        failures.delete(flowId);
       } catch (err) {
-        log('could not start consuming; trying again at the next poll', {
-          flowId,
-          url: shownBrokerUrl(flow.event),
-          queue: flow.event.queue,
-          err: errorText(err),
-        });
+        const reason = errorText(err);
+        const attempts = failed !== undefined && failed.fingerprint === fingerprint ? failed.attempts + 1 : 1;
+        const pauseMs = Math.min(MAX_RETRY_PAUSE_MS, intervalMs * 2 ** (attempts - 1));
+        failures.set(flowId, { fingerprint, reason, attempts, retryAt: Date.now() + pauseMs });
+        if (failed?.reason !== reason) {
+          log('could not start consuming; trying again with a growing pause', {
+            flowId,
+            url: shownBrokerUrl(flow.event),
+            queue: flow.event.queue,
+            err: reason,
+          });
+        }
       }
     }
   }
@@ -171,7 +184,17 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
             : { key: `event:${flow.flowId}:${messageId}`, requestHash: createHash('sha256').update(message.content).digest('hex') },
       });
       // The run is committed: only now may the broker forget the message.
-      channel.ack(message);
+      try {
+        channel.ack(message);
+      } catch (err) {
+        // The channel closed meanwhile: the broker delivers the message again, and its id finds this run.
+        log('could not acknowledge a message whose run was started; it will be delivered again', {
+          flowId: flow.flowId,
+          runId: run.id,
+          messageId,
+          err: errorText(err),
+        });
+      }
       if (!replayed) {
         queue
           .enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt })
