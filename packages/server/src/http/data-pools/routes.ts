@@ -167,32 +167,37 @@ export async function dataPoolRoutes(app: FastifyInstance, _config: Config, { st
     },
   );
 
-  app.post(
-    '/api/v1/data-pools/:poolId/values/import',
-    {
-      config: { access: 'write' },
-      schema: {
-        tags: ['data-pools'],
-        summary: 'Add values from CSV (header value, optional first_seen, last_seen; at most 5 MB)',
-        description:
-          'Body: text/csv, or JSON {"csv": "..."}. A known value keeps the earlier first_seen and the later last_seen. A bad CSV is refused with 422 naming the line; nothing is added.',
-        params: PoolId,
+  // Its own scope, so a text/csv body arrives as its bytes here whatever the app does with raw types elsewhere.
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser(['text/csv', 'text/plain']);
+    scope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post(
+      '/api/v1/data-pools/:poolId/values/import',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['data-pools'],
+          summary: 'Add values from CSV (header value, optional first_seen, last_seen; at most 5 MB)',
+          description:
+            'Body: text/csv, or JSON {"csv": "..."}. A known value keeps the earlier first_seen and the later last_seen. A bad CSV is refused with 422 naming the line; nothing is added.',
+          params: PoolId,
+        },
       },
-    },
-    async (request) => {
-      const pool = await poolOf(request);
-      const values = parsePoolCsv(importText(request));
-      const imported = await store.importDataPoolValues(request.auth.companyId, pool.id, values);
-      if (imported === undefined) throw notFound('Data pool');
-      await recordAudit(store, request, {
-        action: 'data_pool.imported',
-        targetType: 'data_pool',
-        targetId: pool.id,
-        data: { rows: imported },
-      });
-      return { data: { imported, pool: poolJson((await store.getDataPool(request.auth.companyId, pool.id)) ?? pool) } };
-    },
-  );
+      async (request) => {
+        const pool = await poolOf(request);
+        const values = parsePoolCsv(importText(request));
+        const imported = await store.importDataPoolValues(request.auth.companyId, pool.id, values);
+        if (imported === undefined) throw notFound('Data pool');
+        await recordAudit(store, request, {
+          action: 'data_pool.imported',
+          targetType: 'data_pool',
+          targetId: pool.id,
+          data: { rows: imported },
+        });
+        return { data: { imported, pool: poolJson((await store.getDataPool(request.auth.companyId, pool.id)) ?? pool) } };
+      },
+    );
+  });
 
   app.get(
     '/api/v1/data-pools/:poolId/values/export',
