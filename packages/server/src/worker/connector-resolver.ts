@@ -66,9 +66,10 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
   return {
     clear: () => cache.clear(),
     async reserveSlot(companyId, instanceId, bucket, limit, nowMs) {
-      const windowMs = limit.per_seconds * 1000;
-      // The bucket is the instance's: each instance is its own account at the provider.
-      return store.reserveRateSlot(companyId, `${instanceId}:${bucket}`, Math.ceil(windowMs / limit.requests), windowMs, Math.round(nowMs));
+      // Evenly spaced, without a burst: N per W then holds in every window of W, which is what
+      // providers with sliding windows count. The bucket is the instance's (its own account there).
+      const intervalMs = Math.ceil((limit.per_seconds * 1000) / limit.requests);
+      return store.reserveRateSlot(companyId, `${instanceId}:${bucket}`, intervalMs, intervalMs, Math.round(nowMs));
     },
     async freshCredentials(companyId, instanceId) {
       return (await secretOf(companyId, instanceId))?.credentials ?? {};

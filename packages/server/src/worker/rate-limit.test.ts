@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import { createHttpClient, type HttpClient, testConnection } from '@weft/engine';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCredentialCipher, parseCredentialKey } from '../crypto/credentials.js';
+import { createPostgresStore } from '../store/postgres/postgres-store.js';
+import type { Store } from '../store/types.js';
+import { startSink } from '../test-support/sink.js';
+import { createConnectorResolver } from './connector-resolver.js';
+
+const DATABASE_URL = process.env.WEFT_TEST_DATABASE_URL;
+const cipher = createCredentialCipher([parseCredentialKey(randomBytes(32).toString('base64'), 'test')]);
+
+/**
+ * Two "worker processes" (each its own PostgreSQL pool, resolver and HTTP client) call one
+ * rate-limited endpoint of one instance at once: the target must see the requests spaced as the
+ * limit says, because the slots are booked in the shared store rather than in each process.
+ */
+if (DATABASE_URL === undefined) {
+  it.skip('per-instance rate limit across processes: needs WEFT_TEST_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/test)', () => {});
+} else {
+  const url = DATABASE_URL;
+  describe('a per-instance rate limit shared by two processes on one PostgreSQL database', () => {
+    const schema = `weft_test_${randomBytes(6).toString('hex')}`;
+    let stores: Store[];
+    let clients: HttpClient[];
+    let sink: Awaited<ReturnType<typeof startSink>>;
+    const arrivals: number[] = [];
+    let companyId: string;
+    let instanceId: string;
+    let otherInstanceId: string;
+
+    beforeAll(async () => {
+      sink = await startSink(() => {
+        arrivals.push(Date.now());
+        return { status: 200, body: '{"ok":true}' };
+      });
+      stores = [0, 1].map(() => createPostgresStore({ connectionString: url, schema, poolSize: 3 }));
+      await stores[0]!.migrate();
+      const store = stores[0]!;
+      companyId = (await store.createCompanyWithAdmin({ companyName: 'rl', name: 'O', email: 'o@rl.test', passwordHash: 'x' })).company.id;
+      const connector = await store.createConnector(companyId, {
+        name: 'Limited',
+        protocol: 'http',
+        baseUrl: `${sink.url}/api`,
+        variables: {},
+        authMethods: [{ type: 'bearer' }],
+        endpoints: [
+          {
+            name: 'orders',
+            method: 'GET',
+            path: '/orders',
+            data_type: 'json',
+            direction: 'receive',
+            rate_limit: { requests: 2, per_seconds: 1 },
+          },
+        ],
+      });
+      const credentials = { ciphertext: cipher.encrypt({ token: 'T' }, companyId), fields: ['token'] };
+      const input = { connectorId: connector.id, name: 'A', variables: {}, authMethod: 'bearer', credentials };
+      instanceId = (await store.createInstance(companyId, input)).id;
+      otherInstanceId = (await store.createInstance(companyId, { ...input, name: 'B' })).id;
+      clients = [0, 1].map(() => createHttpClient({ allow: ['127.0.0.1'] }));
+    });
+
+    afterAll(async () => {
+      for (const client of clients) await client.close();
+      for (const store of stores) await store.close();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+      await sink.close();
+    });
+
+    const call = (process: 0 | 1, instance: string) =>
+      testConnection(
+        {
+          http: clients[process]!,
+          now: () => new Date(),
+          sleep: (ms, signal) => delay(ms, undefined, { signal }),
+          connectors: createConnectorResolver({ store: stores[process]!, cipher }),
+        },
+        { companyId, instanceId: instance, endpoint: 'orders' },
+      );
+
+    it('spaces six concurrent requests from both processes 500 ms apart (2 per second), and another instance has its own bucket', async () => {
+      arrivals.length = 0;
+      const started = Date.now();
+      const results = await Promise.all([0, 1, 0, 1, 0, 1].map((p) => call(p as 0 | 1, instanceId)));
+      expect(results.every((r) => r.ok)).toBe(true);
+      const times = [...arrivals].sort((a, b) => a - b);
+      expect(times).toHaveLength(6);
+      // Every second-long window holds at most two requests (50 ms of slack for the loaded machine's timers).
+      for (let i = 2; i < times.length; i++) expect(times[i]! - times[i - 2]!, `requests ${i - 2} and ${i}`).toBeGreaterThanOrEqual(950);
+      expect(times[5]! - started).toBeGreaterThanOrEqual(2400);
+      const waits = results.flatMap((r) => r.log.filter((l) => l.data?.rate_limit_wait_ms !== undefined));
+      expect(waits.length).toBeGreaterThanOrEqual(4);
+      expect(waits[0]?.message).toMatch(/for the rate limit of 2 requests per 1 s \(bucket "orders"\)/);
+
+      // The other instance is another account at the provider: its request is not held up.
+      arrivals.length = 0;
+      const before = Date.now();
+      expect((await call(0, otherInstanceId)).ok).toBe(true);
+      expect(Date.now() - before).toBeLessThan(400);
+    });
+  });
+}
