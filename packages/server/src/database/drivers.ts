@@ -161,16 +161,22 @@ export function databaseError(err: unknown, target: ConnectionTarget): AppError 
   }
   if (target.protocol === 'postgres' && e?.severity !== undefined) {
     const code = e.code ?? '';
-    return new AppError('DATABASE_QUERY_FAILED', `${where} refused the query: ${message} (SQLSTATE ${code})`, {
+    const what = code.startsWith('28') ? 'login' : 'query';
+    return new AppError('DATABASE_QUERY_FAILED', `${where} refused the ${what}: ${message} (SQLSTATE ${code})`, {
       retryable: RETRYABLE_SQLSTATES.has(code),
       cause: err,
     });
   }
   if (target.protocol === 'mysql' && e?.sqlMessage !== undefined) {
-    return new AppError('DATABASE_QUERY_FAILED', `${where} refused the query: ${e.sqlMessage} (error ${e.errno ?? '?'} ${e.code ?? ''})`, {
-      retryable: e.errno !== undefined && RETRYABLE_MYSQL_ERRNOS.has(e.errno),
-      cause: err,
-    });
+    const what = e.errno === 1044 || e.errno === 1045 ? 'login' : 'query';
+    return new AppError(
+      'DATABASE_QUERY_FAILED',
+      `${where} refused the ${what}: ${e.sqlMessage} (error ${e.errno ?? '?'} ${e.code ?? ''})`,
+      {
+        retryable: e.errno !== undefined && RETRYABLE_MYSQL_ERRNOS.has(e.errno),
+        cause: err,
+      },
+    );
   }
   return new AppError('CONNECTOR_NETWORK_ERROR', `${where}: ${message}`, { retryable: true, cause: err });
 }
