@@ -42,7 +42,8 @@ describe.skipIf(!HAS_CHROMIUM)('the flow canvas in a browser', () => {
     if (ctx.task.result?.state === 'fail') await screenshotFailure(page, `canvas-${ctx.task.name}`);
   });
 
-  const saved = async () => (await d.api<{ data: { definition: FlowDefinition } }>('GET', `/flow-versions/${draftId}`)).body.data.definition;
+  const saved = async () =>
+    (await d.api<{ data: { definition: FlowDefinition } }>('GET', `/flow-versions/${draftId}`)).body.data.definition;
   const save = async () => {
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText(/Saved version/).waitFor();
@@ -107,7 +108,10 @@ describe.skipIf(!HAS_CHROMIUM)('the flow canvas in a browser', () => {
     await expect.poll(labels).toEqual(['eu', 'eu', 'uk']);
 
     await page.getByRole('button', { name: 'Close step settings' }).click();
-    await page.getByTestId('canvas').locator('.react-flow__pane').click({ position: { x: 10, y: 10 } });
+    await page
+      .getByTestId('canvas')
+      .locator('.react-flow__pane')
+      .click({ position: { x: 10, y: 10 } });
     await page.keyboard.press('Control+z');
     await expect.poll(labels).toEqual(['eu', 'uk', 'uk']);
     await page.keyboard.press('Control+Shift+z');

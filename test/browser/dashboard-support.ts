@@ -41,13 +41,17 @@ export async function openDashboard(viewport = { width: 1280, height: 800 }): Pr
 
   const email = `admin-${Date.now()}@acme.test`;
   const post = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${base}/api/v1${url}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+    fetch(`${base}/api/v1${url}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
   const reg = await post('/register', { company: 'Acme Ltd', name: 'Jane Smith', email, password: PASSWORD });
   if (reg.status !== 201 && reg.status !== 200) throw new Error(`register answered ${reg.status}: ${await reg.text()}`);
   const login = (await (await post('/login', { email, password: PASSWORD })).json()) as { token: string };
   const token = login.token;
 
-  const api = async <T,>(method: string, url: string, body?: unknown) => {
+  const api = async <T>(method: string, url: string, body?: unknown) => {
     const res = await fetch(`${base}/api/v1${url}`, {
       method,
       headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -60,7 +64,14 @@ export async function openDashboard(viewport = { width: 1280, height: 800 }): Pr
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
   const context = await browser.newContext({ viewport, baseURL: base, acceptDownloads: true });
   await context.addInitScript((t) => {

@@ -1,0 +1,229 @@
+import { readFileSync } from 'node:fs';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure } from './dashboard-support.js';
+
+const SECRET = 'CANARY-KEY-7731';
+
+describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and instances in a browser', () => {
+  let d: Dashboard;
+  let page: Page;
+
+  beforeAll(async () => {
+    d = await openDashboard();
+    page = d.page;
+    // 27 flows: more than one page of 25.
+    for (let i = 1; i <= 27; i++) {
+      const res = await d.api('POST', '/flows', { name: `Flow ${String(i).padStart(2, '0')}`, labels: i % 2 ? ['odd'] : ['even'] });
+      expect(res.status).toBe(201);
+    }
+  });
+  afterAll(() => d?.close());
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await screenshotFailure(page, `lists-${ctx.task.name}`);
+  });
+
+  const rows = () => page.locator('table.list tbody tr');
+
+  it('pages through the flows and finds them by name, label and state', async () => {
+    await page.goto('/flows');
+    await page.getByText('Page 1 of 2').waitFor();
+    expect(await rows().count()).toBe(25);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await page.getByText('Page 2 of 2').waitFor();
+    await expect.poll(() => rows().count()).toBe(2);
+
+    await page.getByLabel('Search by name').fill('Flow 1');
+    await expect.poll(() => rows().count()).toBe(10);
+    expect(await page.getByText('Page 1 of').count()).toBe(0);
+    await page.getByLabel('Label', { exact: true }).fill('even');
+    await expect.poll(() => rows().count()).toBe(5);
+    await page.getByLabel('Search by name').fill('');
+    await page.getByLabel('Label', { exact: true }).fill('');
+    await page.getByRole('combobox', { name: /^Enabled/ }).selectOption('true');
+    await page.getByText('No flow matches these filters.').waitFor();
+    await page.getByRole('combobox', { name: /^Enabled/ }).selectOption('');
+    await page.getByText('Page 1 of 2').waitFor();
+  });
+
+  it('enables and disables a flow from the list', async () => {
+    await page.getByLabel('Search by name').fill('Flow 03');
+    await expect.poll(() => rows().count()).toBe(1);
+    const toggle = page.getByRole('checkbox', { name: 'Enabled: Flow 03' });
+    await toggle.click();
+    await page.getByText('Flow 03 is enabled.').waitFor();
+    const flows = await d.api<{ data: Array<{ name: string; enabled: boolean }> }>('GET', '/flows?name=Flow%2003');
+    expect(flows.body.data[0]!.enabled).toBe(true);
+    await page.getByRole('combobox', { name: /^Enabled/ }).selectOption('true');
+    await expect.poll(() => rows().count()).toBe(1);
+    await toggle.click();
+    await page.getByText('Flow 03 is disabled.').waitFor();
+    await page.getByRole('combobox', { name: /^Enabled/ }).selectOption('');
+  });
+
+  it('duplicates, exports and imports a flow', async () => {
+    await page.getByRole('button', { name: 'Duplicate Flow 03' }).click();
+    await page.getByText('Duplicated as “Flow 03 (copy)”.').waitFor();
+    await page.getByTestId('flow-row-Flow 03 (copy)').waitFor();
+
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Export Flow 03', exact: true }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('flow-03.weft.json');
+    const file = await download.path();
+    const doc = JSON.parse(readFileSync(file, 'utf8'));
+    expect(doc).toMatchObject({ format: 'weft.flow/v1', flow: { name: 'Flow 03', labels: ['odd'] } });
+
+    doc.flow.name = 'Flow 03 imported';
+    await page.getByLabel('Import a flow (export file)').setInputFiles({
+      name: 'flow.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(doc)),
+    });
+    await page.getByText('Imported “Flow 03 imported”.').waitFor();
+    await page.getByLabel('Search by name').fill('imported');
+    await page.getByTestId('flow-row-Flow 03 imported').waitFor();
+
+    // Not JSON, and JSON that is not an export: both say what is wrong.
+    await page
+      .getByLabel('Import a flow (export file)')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hello') });
+    await page.getByRole('alert').getByText('notes.txt is not JSON').waitFor();
+    await page.getByLabel('Import a flow (export file)').setInputFiles({
+      name: 'other.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"flow":{"name":"x"}}'),
+    });
+    await page.getByRole('alert').getByText('versions').waitFor();
+  });
+
+  it('lists the users and adds one with a role, and says why a second one with that email is refused', async () => {
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('heading', { name: 'Users' }).waitFor();
+    await page.getByRole('cell', { name: 'Jane Smith (you)' }).waitFor();
+    const add = async (email: string) => {
+      await page.getByLabel('Name', { exact: true }).fill('Sam Jones');
+      await page.getByLabel('Email').fill(email);
+      await page.getByLabel('First password (at least 10 characters)').fill('another long password');
+      await page.getByLabel('Role').selectOption('read_only');
+      await page.getByRole('button', { name: 'Add user' }).click();
+    };
+    await add('sam@acme.test');
+    await page.getByText('Added Sam Jones as read only.').waitFor();
+    await page.getByRole('cell', { name: 'sam@acme.test' }).waitFor();
+    expect(await page.getByRole('row', { name: /Sam Jones/ }).textContent()).toContain('read only');
+    await add('SAM@acme.test');
+    await page.getByRole('alert').getByText('already taken').first().waitFor();
+  });
+
+  it('shows the audit log, filtered by action and by day', async () => {
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const log = page.getByTestId('audit-log');
+    await log.getByText('user.created').waitFor();
+    await page.getByLabel(/^Action/).fill('flow.imported');
+    await expect.poll(() => log.locator('tbody tr').count()).toBe(1);
+    expect(await log.textContent()).not.toContain('user.created');
+    await page.getByLabel(/^Action/).fill('');
+    await page.getByLabel('From day').fill('2999-01-01');
+    await page.getByText('No audit entries match.').waitFor();
+    const today = new Date();
+    const local = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`;
+    await page.getByLabel('From day').fill(local);
+    await page.getByLabel('To day (included)').fill(local);
+    await log.getByText('user.created').waitFor();
+  });
+
+  it('creates a connector with an endpoint and an instance whose credentials are never shown back', async () => {
+    await page.getByRole('link', { name: 'Connectors' }).click();
+    await page.getByText('No connectors yet').waitFor();
+    await page.getByRole('button', { name: 'New connector' }).click();
+    await page.getByLabel('Connector name').fill('ERP');
+    await page.getByLabel('Base URL').fill('not a url');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByLabel('Name of endpoint 1').fill('push_orders');
+    await page.getByLabel('Method of endpoint 1').selectOption('POST');
+    await page.getByLabel('Path of endpoint 1').fill('/orders');
+    await page.getByLabel('Direction of endpoint 1').selectOption('send');
+    await page.getByText('Variables and auth methods (JSON)').click();
+    await page.getByLabel(/^Auth methods/).fill('[{"type": "api_key", "in": "header", "param_name": "X-Api-Key"}]');
+    await page.getByRole('button', { name: 'Create connector' }).click();
+    // The bad base URL is named with its field.
+    await page.getByRole('alert').getByText('base_url').waitFor();
+    await page.getByLabel('Base URL').fill('http://127.0.0.1:9/erp');
+    await page.getByRole('button', { name: 'Create connector' }).click();
+    await page.getByRole('heading', { level: 1, name: 'ERP' }).waitFor();
+
+    // Edit: a second endpoint.
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    await page.getByLabel('Name of endpoint 2').fill('list_orders');
+    await page.getByLabel('Path of endpoint 2').fill('/orders');
+    await page.getByRole('button', { name: 'Save connector' }).click();
+    await page.getByText('Saved.').waitFor();
+    const connectors = await d.api<{ data: Array<{ endpoints: Array<{ name: string }> }> }>('GET', '/connectors');
+    expect(connectors.body.data[0]!.endpoints.map((e) => e.name)).toEqual(['push_orders', 'list_orders']);
+
+    await page.getByRole('button', { name: 'New instance' }).click();
+    await page.getByLabel('Instance name').fill('Live ERP');
+    await page.getByRole('combobox', { name: /^Auth method/ }).selectOption('api_key');
+    const key = page.getByLabel('Credential key');
+    expect(await key.getAttribute('type')).toBe('password');
+    await key.fill(SECRET);
+    await page.getByRole('button', { name: 'Create instance' }).click();
+    await page.getByText('Created Live ERP.').waitFor();
+    const row = page.getByTestId('instance-row-Live ERP');
+    expect(await row.textContent()).toContain('set (key)');
+
+    await row.getByRole('button', { name: 'Edit Live ERP' }).click();
+    await page.getByText('Leave empty to keep them').waitFor();
+    expect(await page.getByLabel('Credential key').inputValue()).toBe('');
+    await page.getByLabel('Instance name').fill('Live ERP (EU)');
+    await page.getByRole('button', { name: 'Save instance' }).click();
+    await page.getByText('Saved Live ERP (EU).').waitFor();
+
+    await page.getByRole('link', { name: 'Instances', exact: true }).first().click();
+    await page.getByTestId('instance-row-Live ERP (EU)').waitFor();
+    expect(await page.content()).not.toContain(SECRET);
+    const instances = await d.api<{ data: Array<{ credentials_set: boolean }> }>('GET', '/instances');
+    expect(JSON.stringify(instances.body)).not.toContain(SECRET);
+    expect(instances.body.data[0]!.credentials_set).toBe(true);
+  });
+
+  it("picks a connector step's instance and endpoint from the API", async () => {
+    const flow = await d.api<{ data: { id: string; draft_version_id: string } }>('POST', '/flows', { name: 'Push orders' });
+    await page.goto(`/flows/${flow.body.data.id}`);
+    await page.getByRole('button', { name: 'Add Connector step' }).click();
+    const panel = page.getByTestId('settings-panel');
+    await panel.getByLabel("An instance's endpoint").check();
+    expect(await panel.getByRole('combobox', { name: /^Endpoint/ }).isDisabled()).toBe(true);
+    await panel.getByRole('combobox', { name: /^Instance/ }).selectOption({ label: 'Live ERP (EU) (ERP)' });
+    const endpoint = panel.getByRole('combobox', { name: /^Endpoint/ });
+    expect(await endpoint.locator('option').allTextContents()).toEqual([
+      'Choose an endpoint…',
+      'push_orders (POST /orders, send)',
+      'list_orders (GET /orders, receive)',
+    ]);
+    await endpoint.selectOption('push_orders');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    // Unconnected, so the save is refused, but the config was sent as chosen.
+    await page.getByTestId('step-problems-connector').waitFor();
+    const instances = await d.api<{ data: Array<{ id: string }> }>('GET', '/instances');
+    await page.getByTestId('step-trigger').click();
+    await page.getByTestId('settings-panel').getByLabel('Connect to').selectOption('connector');
+    await page.getByTestId('settings-panel').getByRole('button', { name: 'Connect', exact: true }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/Saved version/).waitFor();
+    const version = await d.api<{ data: { definition: { steps: Array<{ id: string; config: unknown }> } } }>(
+      'GET',
+      `/flow-versions/${flow.body.data.draft_version_id}`,
+    );
+    expect(version.body.data.definition.steps.find((s) => s.id === 'connector')!.config).toMatchObject({
+      instance: instances.body.data[0]!.id,
+      endpoint: 'push_orders',
+    });
+  });
+
+  it('logged no console errors', () => {
+    expect(d.consoleErrors).toEqual([]);
+  });
+});
