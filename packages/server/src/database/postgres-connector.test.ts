@@ -180,7 +180,7 @@ describe('a PostgreSQL database connector', () => {
     expect(run.logText).not.toContain(PASSWORD);
   });
 
-  it('refuses an endpoint whose SQL uses a parameter it does not declare', async () => {
+  it('refuses an endpoint whose SQL uses a parameter it does not declare, and an auth method a database cannot use', async () => {
     const res = await sys.app.inject({
       method: 'POST',
       url: '/api/v1/connectors',
@@ -189,11 +189,13 @@ describe('a PostgreSQL database connector', () => {
         name: 'Bad',
         protocol: 'postgres',
         base_url: 'postgres://db.example.com/x',
+        auth_methods: [{ type: 'bearer' }],
         endpoints: [{ name: 'q', direction: 'receive', sql: 'SELECT :a::int, :b', params: { a: {} }, method: 'GET' }],
       },
     });
     expect(res.statusCode).toBe(422);
     expect(res.json().errors).toEqual({
+      'auth_methods[0].type': ['a database connector logs in with basic (username and password) or none'],
       'endpoints[0].method': ['unknown field'],
       'endpoints[0].sql': ['uses :b, which is not declared in params'],
     });

@@ -37,3 +37,12 @@ export function checkDatabaseEndpoint(errors: FieldErrors, prefix: string, proto
     if (!declared.includes(name)) addFieldError(errors, `${prefix}.sql`, `uses :${name}, which is not declared in params`);
   }
 }
+
+/** A database logs in with a username and password (`basic`) or not at all (`none`); other auth methods cannot apply. */
+export function checkDatabaseAuthMethods(errors: FieldErrors, authMethods: Array<Record<string, unknown>>): void {
+  authMethods.forEach((method, i) => {
+    if (method.type !== 'basic' && method.type !== 'none') {
+      addFieldError(errors, `auth_methods[${i}].type`, 'a database connector logs in with basic (username and password) or none');
+    }
+  });
+}

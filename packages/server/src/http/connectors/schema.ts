@@ -2,7 +2,7 @@ import { type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AppError, type FieldErrors } from '@weft/schema';
 import type { ConnectorInput, ConnectorProtocol } from '../../store/types.js';
-import { checkDatabaseEndpoint } from './database-schema.js';
+import { checkDatabaseAuthMethods, checkDatabaseEndpoint } from './database-schema.js';
 
 /**
  * The connector document the API accepts. Auth methods and endpoints are checked here rather than
@@ -239,6 +239,7 @@ export function assertConnector(body: ConnectorBodyJson): ConnectorInput {
   if (baseUrlProblem) addFieldError(errors, 'base_url', baseUrlProblem);
 
   const authMethods = body.auth_methods ?? [];
+  if (body.protocol !== 'http') checkDatabaseAuthMethods(errors, authMethods);
   const keys = new Set<string>();
   authMethods.forEach((method, i) => {
     const type = method.type;
