@@ -179,18 +179,14 @@ describe('validateDefinition on shapes and their configs', () => {
     const definition = chain('a');
     stepAt(definition, 1).shape = 'manual_paylod';
     expect(validateDefinition(definition)).toEqual({
-      'steps[1].shape': [
-        `unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: ${KNOWN_SHAPES}`,
-      ],
+      'steps[1].shape': [`unknown shape "manual_paylod" (did you mean "manual_payload"?); known shapes: ${KNOWN_SHAPES}`],
     });
   });
 
-  it('refuses a shape not built yet, such as dedupe', () => {
+  it('refuses a shape that does not exist, such as teleport', () => {
     const definition = chain('a');
-    stepAt(definition, 1).shape = 'dedupe';
-    expect(validateDefinition(definition)['steps[1].shape']).toEqual([
-      `unknown shape "dedupe"; known shapes: ${KNOWN_SHAPES}`,
-    ]);
+    stepAt(definition, 1).shape = 'teleport';
+    expect(validateDefinition(definition)['steps[1].shape']).toEqual([`unknown shape "teleport"; known shapes: ${KNOWN_SHAPES}`]);
   });
 
   it('refuses a shape that is not a string', () => {
