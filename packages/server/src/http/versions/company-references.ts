@@ -50,6 +50,9 @@ export function companyReferences(definition: FlowDefinition): Reference[] {
  */
 export async function assertCompanyReferences(store: Store, companyId: string, definition: FlowDefinition): Promise<void> {
   const details: Record<string, string[]> = {};
+  const add = (path: string, message: string) => {
+    details[path] = [...(details[path] ?? []), message];
+  };
   const lookups = new Map<string, boolean>();
   for (const ref of companyReferences(definition)) {
     if (ref.kind === 'script') {
