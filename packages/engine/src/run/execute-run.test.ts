@@ -310,7 +310,11 @@ describe('executeRun: try_catch', () => {
       },
     });
     const outcome = await run(tryCatchFlow(), journal, shapes);
-    expect(outcome).toEqual({ status: 'partial_success', stepsExecuted: 6 });
+    expect(outcome).toEqual({
+      status: 'partial_success',
+      error: 'Step "bad" failed after 1 attempt: POST http://x answered 400 The try_catch step sent its payloads down the catch path.',
+      stepsExecuted: 6,
+    });
     expect(calls).toEqual(['trigger#1', 'a#1', 'bad#1', 'c1#1', 'c2#1']);
     expect(seen.map((p) => [p.text(), p.meta])).toEqual([['in>trigger>a', { error: 'POST http://x answered 400', error_step: 'bad' }]]);
 

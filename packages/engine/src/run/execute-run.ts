@@ -31,7 +31,8 @@ export interface ExecuteRunInput {
 }
 
 export type RunOutcome =
-  | { status: 'success' | 'partial_success'; stepsExecuted: number }
+  /** `error` on partial_success: the failure the try_catch caught, so the run's summary says what failed. */
+  | { status: 'success' | 'partial_success'; stepsExecuted: number; error?: string }
   | { status: 'failure'; error: string; stepsExecuted: number }
   | { status: 'stopped'; stepsExecuted: number }
   /** The worker gave up the run (shutdown, lost lease); another worker resumes it. */
@@ -170,7 +171,10 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
       stepsExecuted: executed,
     };
   }
-  return { status: caught ? 'partial_success' : 'success', stepsExecuted: executed };
+  if (caught) {
+    return { status: 'partial_success', error: `${caught.error} The try_catch step sent its payloads down the catch path.`, stepsExecuted: executed };
+  }
+  return { status: 'success', stepsExecuted: executed };
 }
 
 /** The try scope of the item an edge leads to: opened by a try_catch's `try` edge, inherited otherwise. */

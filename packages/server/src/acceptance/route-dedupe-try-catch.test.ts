@@ -112,6 +112,8 @@ describe('acceptance: route, filter, flow_control, split, dedupe and try_catch e
     ];
     const run = await runFlow(sys, h, flow, orders);
     expect(run.status).toBe('partial_success');
+    // The run's summary says what failed.
+    expect(run.error).toMatch(/^Step "to_erp" failed after 1 attempt: .*503.* The try_catch step sent its payloads down the catch path\.$/);
 
     // route → filter → flow_control → connector: the in-stock orders, two per request.
     expect(batches.bodies).toEqual([
@@ -167,6 +169,7 @@ describe('acceptance: route, filter, flow_control, split, dedupe and try_catch e
     holding.bodies.length = 0;
     const run = await runFlow(sys, h, flow, [{ id: 'A1', qty: 1 }]);
     expect(run.status).toBe('success');
+    expect(run.error).toBeNull();
     expect(holding.bodies).toEqual([]);
   });
 });
