@@ -172,7 +172,11 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
     };
   }
   if (caught) {
-    return { status: 'partial_success', error: `${caught.error} The try_catch step sent its payloads down the catch path.`, stepsExecuted: executed };
+    return {
+      status: 'partial_success',
+      error: `${caught.error} The try_catch step sent its payloads down the catch path.`,
+      stepsExecuted: executed,
+    };
   }
   return { status: 'success', stepsExecuted: executed };
 }
