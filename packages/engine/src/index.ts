@@ -43,8 +43,18 @@ export type {
   ResolvedEndpoint,
   ResolvedEndpointDefinition,
 } from './shapes/connector/endpoint.js';
+export type {
+  BoundStatement,
+  DatabaseCallOptions,
+  DatabaseClient,
+  DatabaseEndpointDefinition,
+  DatabaseParam,
+  DatabaseTarget,
+  ResolvedDatabase,
+} from './shapes/connector/database.js';
 export { idempotencyKey } from './shapes/connector/index.js';
 export { type ConnectionTestResult, testConnection } from './shapes/connector/test-connection.js';
+export { type CompiledSql, compileSql, type SqlDialect } from './shapes/connector/sql-params.js';
 export { shapeRegistry } from './shapes/index.js';
 export type { EmailMessage, EmailSender } from './shapes/notify/email.js';
 export type { ChildRun, ChildRuns, StartChildInput } from './shapes/run-flow/port.js';

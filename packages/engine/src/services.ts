@@ -1,6 +1,7 @@
 import type { CachePort, DataPoolPort, TrackedDataPort } from './data-ports.js';
 import type { Tracer } from '@opentelemetry/api';
 import type { Sandbox } from './sandbox/index.js';
+import type { DatabaseClient } from './shapes/connector/database.js';
 import type { ConnectorResolver } from './shapes/connector/endpoint.js';
 import type { EmailSender } from './shapes/notify/email.js';
 import type { ChildRuns } from './shapes/run-flow/port.js';
@@ -18,6 +19,8 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
+  /** Pooled database connections for instances of database connectors; without it those steps fail. */
+  databases?: DatabaseClient;
   /** OpenTelemetry tracer for step spans (the API only; the server owns the SDK); none means no spans. */
   tracer?: Tracer;
   /** Named caches for cache_add, cache_load and the cache_lookup transform; without it those fail. */

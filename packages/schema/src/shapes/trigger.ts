@@ -1,6 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { EventTriggerSchema } from './event-trigger.js';
-import { EventTriggerSchema } from './event-trigger.js';
 
 // Only the outline of a cron string: five fields of the characters cron uses. The scheduler
 // parses it properly; this catches the common slip of a 6-field (seconds) expression.
@@ -64,7 +63,6 @@ export const TriggerConfigSchema = Type.Object(
     ),
     webhook: Type.Optional(WebhookSchema),
     callback: Type.Optional(CallbackSchema),
-    event: Type.Optional(EventTriggerSchema),
     event: Type.Optional(EventTriggerSchema),
     notify_on_failure: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
