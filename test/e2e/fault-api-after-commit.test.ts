@@ -26,7 +26,8 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
     });
 
     it('runs each committed run exactly once through the reconciler, and a retried start returns it', { timeout: 120_000 }, async () => {
-      const c = await startCluster({ databaseUrl, redisUrl });
+      // A 3 s lease: the reconciler looks every 1.5 s, and no stall on a loaded machine makes a lease lapse.
+      const c = await startCluster({ databaseUrl, redisUrl, env: { WEFT_LEASE_MS: '3000' } });
       cleanups.push(() => c.close());
       await c.spawn(['worker', '--concurrency', '4']);
       const sink = await startSink(20, 60);

@@ -51,12 +51,13 @@ if (REDIS_URL === undefined) {
         env: { WEFT_COMPANY_CONCURRENCY: '100', WEFT_LEASE_MS: '3000' },
       });
       cleanups.push(() => c.close());
-      const workerArgs = ['worker', '--concurrency', '50'];
-      await Promise.all([c.spawn(workerArgs), c.spawn(workerArgs)]);
       // Slow answers keep every run inside a step for a while, so the crash finds them running.
       const sink = await startSink(800, 1500);
       cleanups.push(() => sink.close());
       const { api, flowId, accepted } = await startRuns(c.base, 'ops@pg.test', sink.port, STEPS, RUNS);
+      // Workers only now, so all 100 runs are claimed together however slowly the starts went.
+      const workerArgs = ['worker', '--concurrency', '50'];
+      await Promise.all([c.spawn(workerArgs), c.spawn(workerArgs)]);
 
       // Watch every run's status in the database all along; a regression is a status seen after a later one.
       const seen = new Map<string, string>();

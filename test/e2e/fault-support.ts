@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { apiClient, type Delivery, freePort, startWeft } from './weft-process.js';
+import { apiClient, type Delivery, freePort, WEFT_BIN } from './weft-process.js';
 
 /**
  * Shared parts of the fault tests (fault-*.test.ts): a distributed cluster of real `weft`
@@ -33,7 +33,38 @@ export async function waitFor<T>(
   }
 }
 
-export type WeftProcess = ReturnType<typeof startWeft>;
+export interface WeftProcess {
+  child: ChildProcess;
+  ready: Promise<void>;
+  output(): string;
+}
+
+/**
+ * `weft <args>` as a real process, as startWeft in weft-process.ts, but with room to start on a
+ * loaded machine: these tests restart processes many times while others run beside them.
+ */
+export function spawnWeft(env: Record<string, string>, args: string[], readyTimeoutMs = 90_000): WeftProcess {
+  const child = spawn(process.execPath, [WEFT_BIN, ...args], {
+    env: { ...process.env, WEFT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (out.includes('listening on') || out.includes('worker started')) resolve();
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code, signal) =>
+      reject(new Error(`weft ${args.join(' ')} exited (${code ?? signal}) before it was ready: ${out}`)),
+    );
+    setTimeout(() => reject(new Error(`weft ${args.join(' ')} was not ready after ${readyTimeoutMs} ms: ${out}`)), readyTimeoutMs).unref();
+  });
+  // Awaited by the caller; a process killed later must not leave an unhandled rejection behind.
+  ready.catch(() => {});
+  return { child, ready, output: () => out };
+}
 
 export interface Cluster {
   base: string;
@@ -95,7 +126,7 @@ export async function startCluster(opts: { databaseUrl: string; redisUrl: string
     prefix,
     env,
     async spawn(args, extraEnv = {}) {
-      const weft = startWeft({ ...env, ...extraEnv }, args);
+      const weft = spawnWeft({ ...env, ...extraEnv }, args);
       children.push(weft.child);
       await weft.ready;
       return weft;
