@@ -117,6 +117,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/lookup-tables/:tableId/rows': { access: 'read' },
   'PUT /api/v1/lookup-tables/:tableId/rows': { access: 'write', body: { rows: [{ left: 'a', right: 'b' }] } },
   'POST /api/v1/lookup-tables/:tableId/rows': { access: 'write', body: { rows: [{ left: 'c', right: 'd' }] } },
+  'DELETE /api/v1/lookup-tables/:tableId/rows/:left': { access: 'write' },
   'POST /api/v1/lookup-tables/:tableId/import': { access: 'write', body: { csv: 'left,right\na,b\n' } },
   'GET /api/v1/lookup-tables/:tableId/export': { access: 'read' },
   'GET /api/v1/notification-groups': { access: 'read' },
@@ -234,6 +235,7 @@ describe('the roles and tenancy matrix', () => {
       scriptId: script.id as string,
       number: '1',
       tableId: table.id as string,
+      left: 'a',
       groupId: group.id as string,
     };
   });

@@ -60,6 +60,11 @@ describe('lookup tables through the HTTP API', () => {
       { left: 'FR', right: 'République française' },
       { left: 'DE', right: 'Germany' },
     ]);
+    expect((await call('DELETE', `/api/v1/lookup-tables/${table.id}/rows/${encodeURIComponent('GB')}`)).statusCode).toBe(204);
+    const missing = await call('DELETE', `/api/v1/lookup-tables/${table.id}/rows/GB`);
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().message).toBe('The lookup table has no row with the left value "GB".');
+    expect((await call('GET', `/api/v1/lookup-tables/${table.id}`)).json().data.row_count).toBe(3);
     const replaced = await call('PUT', `/api/v1/lookup-tables/${table.id}/rows`, { rows: [{ left: 'ES', right: 'Spain' }] });
     expect(replaced.json().data.row_count).toBe(1);
     const dupes = await call('PUT', `/api/v1/lookup-tables/${table.id}/rows`, { rows: [COUNTRIES[0], COUNTRIES[0]] });
@@ -151,6 +156,7 @@ describe('lookup tables through the HTTP API', () => {
       ['POST', `/api/v1/lookup-tables/${table.id}/rows`, { rows: [] }],
       ['POST', `/api/v1/lookup-tables/${table.id}/import`, { csv: 'left,right\n' }],
       ['GET', `/api/v1/lookup-tables/${table.id}/export`],
+      ['DELETE', `/api/v1/lookup-tables/${table.id}/rows/GB`],
       ['DELETE', `/api/v1/lookup-tables/${table.id}`],
     ] as const) {
       expect((await call(method, url, body, other)).statusCode, `${method} ${url}`).toBe(404);

@@ -207,36 +207,69 @@ export async function lookupTableRoutes(app: FastifyInstance, _config: Config, {
     },
   );
 
-  app.post(
-    '/api/v1/lookup-tables/:tableId/import',
+  app.delete(
+    '/api/v1/lookup-tables/:tableId/rows/:left',
     {
       config: { access: 'write' },
       schema: {
         tags: ['lookup-tables'],
-        summary: 'Import rows from CSV (header left,right; at most 5 MB)',
-        description: 'Body: text/csv, or JSON {"csv": "..."}. A bad CSV is refused with 422 naming the line; nothing is changed.',
-        params: TableId,
-        querystring: ImportQuery,
+        summary: 'Remove the row with this left value (URL-encoded)',
+        params: Type.Object({
+          tableId: Type.String({ minLength: 1, maxLength: 64 }),
+          left: Type.String({ minLength: 1, maxLength: LOOKUP_VALUE_MAX_CHARS }),
+        }),
       },
     },
-    async (request) => {
-      const { tableId } = request.params as { tableId: string };
+    async (request, reply) => {
+      const { tableId, left } = request.params as { tableId: string; left: string };
       const { companyId } = request.auth;
-      if (!(await store.getLookupTable(companyId, tableId))) throw notFound('Lookup table');
-      const rows: LookupRow[] = parseLookupCsv(importText(request));
-      const mode = (request.query as Static<typeof ImportQuery>).mode ?? 'replace';
-      const table =
-        mode === 'merge' ? await store.upsertLookupRows(companyId, tableId, rows) : await store.replaceLookupRows(companyId, tableId, rows);
-      if (!table) throw notFound('Lookup table');
-      await recordAudit(store, request, {
-        action: 'lookup_table.imported',
-        targetType: 'lookup_table',
-        targetId: tableId,
-        data: { name: table.name, mode, rows: rows.length },
-      });
-      return { data: tableJson(table) };
+      const before = await store.getLookupTable(companyId, tableId);
+      if (!before) throw notFound('Lookup table');
+      const after = await store.deleteLookupRows(companyId, tableId, [left]);
+      if (!after) throw notFound('Lookup table');
+      if (after.rowCount === before.rowCount)
+        throw new AppError('NOT_FOUND', `The lookup table has no row with the left value ${JSON.stringify(left)}.`);
+      return reply.status(204).send();
     },
   );
+
+  // Its own scope, so a text/csv body arrives as its bytes here whatever the app does with raw types elsewhere.
+  await app.register(async (scope) => {
+    scope.removeContentTypeParser(['text/csv', 'text/plain']);
+    scope.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    scope.post(
+      '/api/v1/lookup-tables/:tableId/import',
+      {
+        config: { access: 'write' },
+        schema: {
+          tags: ['lookup-tables'],
+          summary: 'Import rows from CSV (header left,right; at most 5 MB)',
+          description: 'Body: text/csv, or JSON {"csv": "..."}. A bad CSV is refused with 422 naming the line; nothing is changed.',
+          params: TableId,
+          querystring: ImportQuery,
+        },
+      },
+      async (request) => {
+        const { tableId } = request.params as { tableId: string };
+        const { companyId } = request.auth;
+        if (!(await store.getLookupTable(companyId, tableId))) throw notFound('Lookup table');
+        const rows: LookupRow[] = parseLookupCsv(importText(request));
+        const mode = (request.query as Static<typeof ImportQuery>).mode ?? 'replace';
+        const table =
+          mode === 'merge'
+            ? await store.upsertLookupRows(companyId, tableId, rows)
+            : await store.replaceLookupRows(companyId, tableId, rows);
+        if (!table) throw notFound('Lookup table');
+        await recordAudit(store, request, {
+          action: 'lookup_table.imported',
+          targetType: 'lookup_table',
+          targetId: tableId,
+          data: { name: table.name, mode, rows: rows.length },
+        });
+        return { data: tableJson(table) };
+      },
+    );
+  });
 
   app.get(
     '/api/v1/lookup-tables/:tableId/export',
