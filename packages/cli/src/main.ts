@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { flowImport, flowRun } from './commands/flow.js';
+import { keysRotate } from './commands/keys.js';
 import { migrate } from './commands/migrate.js';
 import { api, start, worker } from './commands/start.js';
 import { userAdd } from './commands/user.js';
@@ -18,6 +19,8 @@ Usage:
         [--deploy] [--enable]
   weft flow run <flowId> --email E [--payload <file>] [--version ID]
                                      run a flow now in this process and print the outcome
+  weft keys rotate                   re-encrypt every instance's credentials under the current key
+                                     (WEFT_CREDENTIALS_KEY; old keys in WEFT_CREDENTIALS_OLD_KEYS); safe to re-run
 
 Settings come from WEFT_* environment variables (docs/config.md).`;
 
@@ -35,6 +38,9 @@ async function main(argv: string[]): Promise<number> {
     case 'user':
       if (sub === 'add')
         return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
+      break;
+    case 'keys':
+      if (sub === 'rotate') return keysRotate();
       break;
     case 'flow': {
       const { values, positionals } = parse(rest, { email: 's', payload: 's', version: 's', deploy: 'b', enable: 'b' });

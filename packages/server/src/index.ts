@@ -1,6 +1,8 @@
 export { type AppDeps, buildApp } from './app.js';
 export { hashPassword } from './auth/service.js';
 export { type Config, loadConfig } from './config/index.js';
+export { loadCredentialCipher } from './crypto/credentials.js';
+export { type RotationReport, rotateCredentials } from './crypto/rotate.js';
 export { importFlow } from './http/flows/routes.js';
 export type { Store } from './store/types.js';
 export { createSystem, openStore, type System } from './system.js';

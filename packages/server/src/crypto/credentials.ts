@@ -114,8 +114,8 @@ export async function loadOrCreateKeyFile(dataDir: string): Promise<CredentialKe
 
 /**
  * The cipher for this installation. WEFT_CREDENTIALS_KEY, when set, encrypts; otherwise the key
- * file under the data dir does. WEFT_CREDENTIALS_OLD_KEYS, and a key that older versions stored
- * in the settings table, only decrypt, so nothing written before is lost; `weft keys rotate`
+ * file under the data dir does. WEFT_CREDENTIALS_OLD_KEYS, an existing key file while a key is
+ * configured, and a key that older versions stored in the settings table only decrypt, so nothing written before is lost; `weft keys rotate`
  * re-encrypts it all under the current key.
  */
 export async function loadCredentialCipher(
@@ -123,8 +123,16 @@ export async function loadCredentialCipher(
   config: Pick<Config, 'credentialsKey' | 'dataDir'> & Partial<Pick<Config, 'credentialsOldKeys'>>,
 ): Promise<CredentialCipher> {
   const keys: CredentialKey[] = [];
-  if (config.credentialsKey !== undefined) keys.push(parseCredentialKey(config.credentialsKey, 'WEFT_CREDENTIALS_KEY'));
-  else keys.push(await loadOrCreateKeyFile(config.dataDir));
+  if (config.credentialsKey !== undefined) {
+    keys.push(parseCredentialKey(config.credentialsKey, 'WEFT_CREDENTIALS_KEY'));
+    // A key file from before the key was configured still decrypts (never created here).
+    const file = join(config.dataDir, CREDENTIALS_KEY_FILE);
+    const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (text !== undefined) keys.push(parseCredentialKey(text.trim(), file));
+  } else keys.push(await loadOrCreateKeyFile(config.dataDir));
   for (const [i, key] of (config.credentialsOldKeys ?? []).entries()) {
     keys.push(parseCredentialKey(key, `WEFT_CREDENTIALS_OLD_KEYS item ${i + 1}`));
   }
