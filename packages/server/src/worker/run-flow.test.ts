@@ -116,15 +116,48 @@ describe('run_flow with the real store, queue and worker', () => {
 
   it('refuses at run time a flow that starts itself through another (A → B → A), with RUN_FLOW_CYCLE', async () => {
     const a = await deployed('Cycle A', parent({ flow: 'Cycle B', wait: true }));
-    await deployed('Cycle B', parent({ flow: 'Cycle A', wait: true }));
+    // B's loop back to A would be refused at deploy; the store takes it as an older Weft might have.
+    const b = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Cycle B' } })).json().data;
+    await sys.store.updateDraft(companyId, b.draft_version_id, parent({ flow: 'Cycle A', wait: true }));
+    await sys.store.deployVersion(companyId, b.draft_version_id, { enable: true });
     const run = await start(a.id, '[{"n":1}]');
     expect(run.status).toBe('failure');
-    const [b] = await children(run.id as string);
-    expect(b?.status).toBe('failure');
-    const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${b!.id}/flow-run-logs`, headers: h })).json().data;
+    const [child] = await children(run.id as string);
+    expect(child?.status).toBe('failure');
+    const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${child!.id}/flow-run-logs`, headers: h })).json().data;
     expect(JSON.stringify(logs)).toContain('a flow may not start itself, directly or through others');
     // B started no grandchild.
-    expect(await children(b!.id)).toEqual([]);
+    expect(await children(child!.id)).toEqual([]);
+  });
+
+  it('refuses at deploy a flow that would start itself through the deployed version of another', async () => {
+    await deployed('Loop X', parent({ flow: 'Loop Y' }));
+    await deployed('Loop Z', doubler);
+    const y = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Loop Y' } })).json().data;
+    const put = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${y.draft_version_id}`,
+      headers: h,
+      payload: {
+        definition: {
+          ...parent({ flow: 'Loop Z' }),
+          steps: [...parent({ flow: 'Loop Z' }).steps, { id: 'back', shape: 'run_flow', config: { flow: 'Loop X' } }],
+          edges: [...parent({ flow: 'Loop Z' }).edges, { from: 'split', to: 'back' }],
+        },
+      },
+    });
+    expect(put.statusCode).toBe(422);
+    expect(put.json().errors).toEqual({
+      'definition.steps[3].config.flow': ['starts "Loop X" → this flow again; a flow may not start itself through others'],
+    });
+    // Loop Z leads nowhere back, so a definition naming only it is fine.
+    const ok = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${y.draft_version_id}`,
+      headers: h,
+      payload: { definition: parent({ flow: 'Loop Z' }) },
+    });
+    expect(ok.statusCode, ok.body).toBe(200);
   });
 
   it('refuses at validation a run_flow step that starts its own flow, by name or id, naming the field', async () => {
