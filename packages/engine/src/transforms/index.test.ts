@@ -7,8 +7,8 @@ describe('the transform registry', () => {
     expect(Object.keys(TRANSFORMS).sort()).toEqual([...TRANSFORM_NAMES].sort());
   });
 
-  it('leaves cache_lookup for later', () => {
-    expect(transformDef('cache_lookup')).toBeUndefined();
+  it('has cache_lookup, which reads caches asynchronously', () => {
+    expect(transformDef('cache_lookup')?.async).toBe(true);
   });
 
   it('has lookup and script', () => {
@@ -28,12 +28,12 @@ describe('the transform registry', () => {
     }
   });
 
-  it('marks only expression and script as asynchronous', () => {
+  it('marks only expression, script and cache_lookup as asynchronous', () => {
     expect(
       Object.entries(TRANSFORMS)
         .filter(([, d]) => d.async)
         .map(([n]) => n),
-    ).toEqual(['expression', 'script']);
+    ).toEqual(['expression', 'script', 'cache_lookup']);
   });
 });
 

@@ -1,4 +1,5 @@
 import { ARRAY_TRANSFORMS } from './array.js';
+import { CACHE_LOOKUP_TRANSFORMS } from './cache-lookup.js';
 import { DATE_TRANSFORMS } from './date.js';
 import { LOOKUP_TRANSFORMS } from './lookup.js';
 import { NUMBER_TRANSFORMS } from './number.js';
@@ -33,6 +34,7 @@ export const TRANSFORMS: Readonly<Record<string, TransformDef>> = Object.freeze(
     OTHER_TRANSFORMS,
     LOOKUP_TRANSFORMS,
     SCRIPT_TRANSFORMS,
+    CACHE_LOOKUP_TRANSFORMS,
   ),
 );
 

@@ -9,6 +9,13 @@ export interface ScriptCall {
   variables: Readonly<Record<string, string>>;
 }
 
+/** One read of a named cache by the `cache_lookup` transform; the map shape resolves the scope against its run. */
+export interface CacheRead {
+  cache: string;
+  scope: 'run' | 'flow' | 'company';
+  key: string;
+}
+
 /** What a transform may know about the rule it is part of, besides the value it receives. */
 export interface TransformContext {
   /** The run's clock (EngineServices.now), so `now` is deterministic in tests. */
@@ -28,6 +35,8 @@ export interface TransformContext {
   lookupTable?(name: string): LookupIndex | undefined;
   /** Runs the company's deployed script on one value (the `script` transform); absent where scripts cannot run. */
   runScript?(call: ScriptCall): Promise<unknown>;
+  /** Reads a cache entry (the `cache_lookup` transform); absent where caches cannot be read (the preview). */
+  cacheEntry?(read: CacheRead): Promise<{ format: 'json' | 'xml' | 'csv' | 'text'; body: Buffer } | undefined>;
 }
 
 /** A problem with a transform's arguments, at a path relative to the transform (`args.separator`). */

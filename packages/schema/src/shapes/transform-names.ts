@@ -45,6 +45,7 @@ export const TRANSFORM_NAMES = [
   'expression',
   'lookup',
   'script',
+  'cache_lookup',
 ] as const;
 
 export type TransformName = (typeof TRANSFORM_NAMES)[number];

@@ -13,6 +13,8 @@ export interface MapEnv {
   lookupTable?(name: string): LookupIndex | undefined;
   /** Runs a deployed script for the `script` transform. */
   runScript?(call: ScriptCall): Promise<unknown>;
+  /** Reads a named cache for the `cache_lookup` transform. */
+  cacheEntry?: TransformContext['cacheEntry'];
 }
 
 /** Called for a failed rule instead of throwing (the preview shows every failing rule); the rule's output so far is kept. */
@@ -93,6 +95,7 @@ function contextFor(
     run: env.run,
     ...(env.lookupTable && { lookupTable: env.lookupTable }),
     ...(env.runScript && { runScript: env.runScript }),
+    ...(env.cacheEntry && { cacheEntry: env.cacheEntry }),
   };
 }
 

@@ -4,6 +4,7 @@ import { Payload } from '../../payload.js';
 import { processSandbox } from '../../sandbox/shared.js';
 import type { Shape, ShapeContext } from '../../shape.js';
 import { runTemplateScope } from '../../templates/index.js';
+import { cacheReader } from './cache-reader.js';
 import {
   type CompiledMap,
   type CompiledRule,
@@ -40,11 +41,12 @@ export const mapShape: Shape<MapConfig> = {
       flow: { id: ctx.run.flowId, version_id: ctx.run.versionId, run_id: ctx.run.id },
       signal: ctx.signal,
     });
+    const cacheEntry = cacheReader(ctx);
     const payloads: Payload[] = [];
     for (let i = 0; i < input.length; i++) {
       const payload = input[i]!;
       try {
-        const env: MapEnv = { now, meta: payload.meta, variables: ctx.variables, run, ...resources };
+        const env: MapEnv = { now, meta: payload.meta, variables: ctx.variables, run, ...resources, ...cacheEntry };
         let output = runRules(compiled, payload.value(), env);
         if (output instanceof Promise) output = await output;
         payloads.push(toPayload(output, compiled.outputFormat, payload.meta));
