@@ -27,9 +27,8 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
 
     it('runs each committed run exactly once through the reconciler, and a retried start returns it', { timeout: 120_000 }, async () => {
       // A 3 s lease: the reconciler looks every 1.5 s, and no stall on a loaded machine makes a lease lapse.
-      const c = await startCluster({ databaseUrl, redisUrl, env: { WEFT_LEASE_MS: '3000' } });
+      const c = await startCluster({ databaseUrl, redisUrl, env: { WEFT_LEASE_MS: '3000' }, workers: [['worker', '--concurrency', '4']] });
       cleanups.push(() => c.close());
-      await c.spawn(['worker', '--concurrency', '4']);
       const sink = await startSink(20, 60);
       cleanups.push(() => sink.close());
       const api = apiClient(c.base);

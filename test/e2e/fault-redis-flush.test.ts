@@ -26,10 +26,9 @@ if (DATABASE_URL === undefined) {
       cleanups.push(() => redis.stop());
       // A lease long enough that a loaded machine never lets one lapse: any repeat below would then
       // be the flush's doing. The reconciler runs every half lease (3 s).
-      const c = await startCluster({ databaseUrl, redisUrl: redis.url, env: { WEFT_LEASE_MS: '6000' } });
-      cleanups.push(() => c.close());
       const workerArgs = ['worker', '--concurrency', '16'];
-      await Promise.all([c.spawn(workerArgs), c.spawn(workerArgs)]);
+      const c = await startCluster({ databaseUrl, redisUrl: redis.url, env: { WEFT_LEASE_MS: '6000' }, workers: [workerArgs, workerArgs] });
+      cleanups.push(() => c.close());
       const sink = await startSink(20, 80);
       cleanups.push(() => sink.close());
       const { accepted } = await startRuns(c.base, 'ops@flush.test', sink.port, STEPS, RUNS);

@@ -71,6 +71,8 @@ export interface Cluster {
   schema: string;
   prefix: string;
   env: Record<string, string>;
+  /** The processes started with the API for `workers`, in order. */
+  workers: WeftProcess[];
   /** Starts `weft <args>` on the cluster's settings (plus `extraEnv`) and waits until it is ready. */
   spawn(args: string[], extraEnv?: Record<string, string>): Promise<WeftProcess>;
   /** SIGKILL, resolved once the process is gone; returns the moment it was. */
@@ -83,10 +85,16 @@ export interface Cluster {
 }
 
 /**
- * A fresh schema, Redis prefix and data dir, with `weft api` started on them (it migrates the
- * schema before any worker opens it). Every process started through it is killed by close().
+ * A fresh schema, Redis prefix and data dir, with `weft api` and one `weft <args>` per entry of
+ * `workers` started on them together (the migration's advisory lock makes them take turns on the
+ * fresh schema). Every process started through it is killed by close().
  */
-export async function startCluster(opts: { databaseUrl: string; redisUrl: string; env?: Record<string, string> }): Promise<Cluster> {
+export async function startCluster(opts: {
+  databaseUrl: string;
+  redisUrl: string;
+  env?: Record<string, string>;
+  workers?: string[][];
+}): Promise<Cluster> {
   const id = randomBytes(5).toString('hex');
   const schema = `weft_fault_${id}`;
   const prefix = `weft-fault-${id}`;
@@ -125,6 +133,7 @@ export async function startCluster(opts: { databaseUrl: string; redisUrl: string
     schema,
     prefix,
     env,
+    workers: [],
     async spawn(args, extraEnv = {}) {
       const weft = spawnWeft({ ...env, ...extraEnv }, args);
       children.push(weft.child);
@@ -164,7 +173,8 @@ export async function startCluster(opts: { databaseUrl: string; redisUrl: string
     },
   };
   try {
-    await cluster.spawn(['api']);
+    const [, ...workers] = await Promise.all([cluster.spawn(['api']), ...(opts.workers ?? []).map((args) => cluster.spawn(args))]);
+    cluster.workers = workers;
   } catch (err) {
     await cluster.close();
     throw err;

@@ -38,10 +38,10 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
     }, async () => {
       // A 3 s lease (renewed every second): a dead worker's runs resume within seconds, and a live
       // worker on a loaded machine does not lose one to a stall (a repeat that no kill explains).
-      cluster = await startCluster({ databaseUrl, redisUrl, env: { WEFT_LEASE_MS: '3000' } });
-      const c = cluster;
       const workerArgs = ['worker', '--concurrency', '8'];
-      const workers: WeftProcess[] = await Promise.all([c.spawn(workerArgs), c.spawn(workerArgs)]);
+      cluster = await startCluster({ databaseUrl, redisUrl, env: { WEFT_LEASE_MS: '3000' }, workers: [workerArgs, workerArgs] });
+      const c = cluster;
+      const workers = c.workers;
       const sink = await startSink(100, 250);
       closeSink = sink.close;
       const { accepted } = await startRuns(c.base, 'ops@kills.test', sink.port, STEPS, RUNS);
