@@ -111,6 +111,21 @@ export function lookupConformanceSuite(name: string, makeStore: () => Promise<St
       expect(await store.deleteLookupTable(a, t1.id)).toBe(false);
     });
 
+    it('loses no row when several calls add rows to one table at the same time', async () => {
+      const table = await store.createLookupTable(a, { name: 'busy', description: '', rows: [] });
+      await Promise.all(
+        Array.from({ length: 8 }, (_, n) =>
+          store.upsertLookupRows(a, table.id, [
+            { left: `k${n}`, right: String(n) },
+            { left: 'shared', right: String(n) },
+          ]),
+        ),
+      );
+      const rows = (await store.loadLookupRows(a, 'busy')) ?? [];
+      expect(rows.map((r) => r.left).sort()).toEqual(['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7', 'shared']);
+      expect((await store.getLookupTable(a, table.id))?.rowCount).toBe(9);
+    });
+
     it('stores many rows in one call', async () => {
       const many = Array.from({ length: 5000 }, (_, i) => ({ left: `L${i}`, right: `R${i % 7}` }));
       const table = await store.createLookupTable(a, { name: 'big', description: '', rows: many });

@@ -109,6 +109,19 @@ export function scriptsConformanceSuite(name: string, makeStore: () => Promise<S
       expect(await store.loadDeployedScript(a, 'unknown')).toBeUndefined();
     });
 
+    it('keeps one deployed version and one draft when deploys of one script race', async () => {
+      const script = await store.createScript(a, input());
+      const results = await Promise.allSettled(
+        Array.from({ length: 4 }, () => store.deployScript(a, script.id, { source: input().source, compiled: 'js' })),
+      );
+      expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+      const versions = (await store.listScriptVersions(a, script.id)) ?? [];
+      expect(versions.map((v) => v.number)).toEqual([5, 4, 3, 2, 1]);
+      expect(versions.filter((v) => v.status === 'deployed').map((v) => v.number)).toEqual([4]);
+      expect(versions.filter((v) => v.status === 'draft').map((v) => v.number)).toEqual([5]);
+      expect(await store.getScript(a, script.id)).toMatchObject({ draftNumber: 5, deployedNumber: 4 });
+    });
+
     it('refuses to deploy code that is no longer the draft', async () => {
       const script = await store.createScript(a, input());
       await store.updateScript(a, script.id, { source: 'edited meanwhile' });
