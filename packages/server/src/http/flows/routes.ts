@@ -3,9 +3,18 @@ import { AppError, type FlowDefinition, validateDefinition } from '@weft/schema'
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import type { Connector } from '../../store/types.js';
 import { recordAudit } from '../audit-logs/record.js';
 import { notFound } from '../errors.js';
 import { listEnvelope, PageQuery, readFilters } from '../pagination.js';
+import {
+  type ConnectorImportReport,
+  checkConnectorBundle,
+  type ExportedConnector,
+  type ExportedInstance,
+  exportConnectors,
+  importConnectors,
+} from './connector-bundle.js';
 import { flowJson, versionJson } from './serialize.js';
 
 /** A new flow starts from this definition when none is given: a trigger and nothing else. */
@@ -149,7 +158,8 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
       const flow = await store.getFlow(request.auth.companyId, flowId);
       if (!flow) throw notFound('Flow');
       const versions = await store.listVersions(request.auth.companyId, flowId);
-      return exportDocument(flow, versions);
+      // The connectors its steps use go along (never credentials); instances only by name.
+      return { ...exportDocument(flow, versions), ...(await exportConnectors(store, request.auth.companyId, versions)) };
     },
   );
 
@@ -157,14 +167,24 @@ export async function flowRoutes(app: FastifyInstance, _config: Config, { store 
     '/api/v1/flows/import',
     { config: { access: 'write' }, schema: { tags: ['flows'], summary: 'Import an exported flow as a new flow', body: ImportBody } },
     async (request, reply) => {
-      const flow = await importFlow(store, request.auth.companyId, request.body as ImportDocument);
+      const outcome: ImportOutcome = {};
+      const flow = await importFlow(store, request.auth.companyId, request.body as ImportDocument, outcome);
+      for (const connector of outcome.createdConnectors ?? []) {
+        await recordAudit(store, request, {
+          action: 'connector.imported',
+          targetType: 'connector',
+          targetId: connector.id,
+          data: { source: 'flow import', flow_id: flow.id },
+        });
+      }
       await recordAudit(store, request, {
         action: 'flow.imported',
         targetType: 'flow',
         targetId: flow.id,
-        data: { name: flow.name, deployed: flow.deployedVersionId !== null },
+        data: { name: flow.name, deployed: flow.deployedVersionId !== null, connectors_created: outcome.createdConnectors?.length ?? 0 },
       });
-      return reply.status(201).send({ data: flowJson(flow) });
+      const meta = outcome.report === undefined ? {} : { meta: outcome.report };
+      return reply.status(201).send({ data: flowJson(flow), ...meta });
     },
   );
 }
@@ -194,7 +214,8 @@ const ImportBody = Type.Object(
       ),
     ),
     definition: Type.Optional(Type.Object({}, { additionalProperties: true })),
-    connectors: Type.Optional(Type.Array(Type.Unknown())),
+    connectors: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 100 })),
+    instances: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { maxItems: 500 })),
   },
   { additionalProperties: false },
 );
@@ -205,6 +226,14 @@ export interface ImportDocument {
   versions?: Array<{ status?: string; definition: unknown }>;
   /** A bare definition is accepted too, as the example flows are written. */
   definition?: unknown;
+  connectors?: ExportedConnector[];
+  instances?: ExportedInstance[];
+}
+
+/** What an import did besides the flow: the connectors it matched or created, the instances to create. */
+export interface ImportOutcome {
+  report?: ConnectorImportReport;
+  createdConnectors?: Connector[];
 }
 
 export function exportDocument(flow: import('../../store/types.js').Flow, versions: import('../../store/types.js').FlowVersion[]) {
@@ -221,7 +250,12 @@ export function exportDocument(flow: import('../../store/types.js').Flow, versio
  * An import creates a new flow whose draft is the exported draft (or the newest version), and
  * deploys the exported deployed version when there was one, so the flow behaves as it did.
  */
-export async function importFlow(store: import('../../store/types.js').Store, companyId: string, doc: ImportDocument) {
+export async function importFlow(
+  store: import('../../store/types.js').Store,
+  companyId: string,
+  doc: ImportDocument,
+  outcome: ImportOutcome = {},
+) {
   const versions = doc.versions ?? (doc.definition !== undefined ? [{ status: 'draft', definition: doc.definition }] : []);
   if (versions.length === 0) {
     throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
@@ -230,10 +264,19 @@ export async function importFlow(store: import('../../store/types.js').Store, co
   }
   const deployed = versions.find((v) => v.status === 'deployed');
   const draft = versions.find((v) => v.status === 'draft') ?? versions[0]!;
-  const draftDef = assertValidDefinition(draft.definition, `versions[${versions.indexOf(draft)}].definition`);
-  const deployedDef = deployed
-    ? assertValidDefinition(deployed.definition, `versions[${versions.indexOf(deployed)}].definition`)
-    : undefined;
+  let draftDef = assertValidDefinition(draft.definition, `versions[${versions.indexOf(draft)}].definition`);
+  let deployedDef = deployed ? assertValidDefinition(deployed.definition, `versions[${versions.indexOf(deployed)}].definition`) : undefined;
+  if ((doc.connectors?.length ?? 0) > 0) {
+    checkConnectorBundle(doc.connectors, doc.instances);
+    const bundle = await importConnectors(store, companyId, doc.connectors ?? [], doc.instances ?? [], [
+      draftDef,
+      ...(deployedDef ? [deployedDef] : []),
+    ]);
+    draftDef = bundle.definitions[0] as FlowDefinition;
+    if (deployedDef) deployedDef = bundle.definitions[1] as FlowDefinition;
+    outcome.report = bundle.report;
+    outcome.createdConnectors = bundle.created;
+  }
   const flow = await store.createFlow(companyId, {
     name: doc.flow.name,
     description: doc.flow.description,
