@@ -4,8 +4,8 @@ import amqp, { type Channel, type ChannelModel } from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialCipher } from '../crypto/credentials.js';
 import { LocalQueue } from '../queue/local/local-queue.js';
-import { createSqliteStore } from '../store/index.js';
 import type { Run } from '../store/types.js';
+import { openStore } from '../system.js';
 import { createConnector, createInstance, deployFlow } from '../test-support/connector-flows.js';
 import { createTestSystem, type TestSystem } from '../test-support/harness.js';
 import { createEventConsumers } from './event-consumers.js';
@@ -254,8 +254,8 @@ describe('an event consumer whose store cannot take the run', () => {
     const queue = `weft-test-${randomUUID()}`;
     await channel.assertQueue(queue, { durable: false });
     const lines: string[] = [];
-    // A second store on the same file, closed before the message arrives: createRun fails.
-    const store = createSqliteStore({ file: `${sys.dataDir}/weft.db`, payloadDir: `${sys.dataDir}/payloads` });
+    // A second store on the same database, closed before the message arrives: createRun fails.
+    const store = openStore(sys.config);
     const consumers = createEventConsumers({
       store,
       queue: new LocalQueue(),
