@@ -223,6 +223,41 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     });
   });
 
+  it('lists lookup tables, notification groups and the other resources, each with its page', async () => {
+    const table = await d.api<{ data: { id: string } }>('POST', '/lookup-tables', {
+      name: 'Country codes',
+      rows: [
+        { left: 'GB', right: 'United Kingdom' },
+        { left: 'FR', right: 'France' },
+      ],
+    });
+    expect(table.status).toBe(201);
+    expect((await d.api('POST', '/notification-groups', { name: 'Ops', emails: ['ops@acme.test', 'oncall@acme.test'] })).status).toBe(201);
+
+    await page.goto('/flows');
+    await page.getByText('More', { exact: true }).click();
+    await page.getByRole('link', { name: 'Lookup tables' }).click();
+    await page.getByRole('heading', { name: 'Lookup tables' }).waitFor();
+    await page.getByRole('link', { name: 'Country codes' }).click();
+    await page.getByRole('heading', { name: 'Country codes' }).waitFor();
+    await page.getByRole('cell', { name: 'United Kingdom' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(2);
+
+    await page.getByText('More', { exact: true }).click();
+    await page.getByRole('link', { name: 'Notification groups' }).click();
+    await page.getByRole('cell', { name: 'ops@acme.test, oncall@acme.test' }).waitFor();
+    for (const [name, empty] of [
+      ['Scripts', 'No scripts yet'],
+      ['Caches', 'No caches yet'],
+      ['Data pools', 'No data pools yet'],
+      ['Tracked data', 'Nothing tracked matches'],
+    ] as const) {
+      await page.getByText('More', { exact: true }).click();
+      await page.getByRole('link', { name, exact: true }).click();
+      await page.getByText(empty).waitFor();
+    }
+  });
+
   it('logged no console errors', () => {
     expect(d.consoleErrors).toEqual([]);
   });

@@ -5,6 +5,7 @@ import { RegisterPage } from './features/auth/register-page';
 import { useSession } from './features/auth/session';
 import { FlowsPage } from './features/flows/flows-page';
 import { Layout } from './features/layout/layout';
+import { RESOURCES } from './features/resources/resources';
 import { RunPage } from './features/runs/run-page';
 import { RunsPage } from './features/runs/runs-page';
 import { matchPath, navigate, useLocation } from './router';
@@ -15,6 +16,10 @@ const UsersPage = lazy(() => import('./features/users/users-page').then((m) => (
 const AuditPage = lazy(() => import('./features/audit/audit-page').then((m) => ({ default: m.AuditPage })));
 const ConnectorsPage = lazy(() => import('./features/connectors/connectors-page').then((m) => ({ default: m.ConnectorsPage })));
 const ConnectorPage = lazy(() => import('./features/connectors/connector-page').then((m) => ({ default: m.ConnectorPage })));
+const resources = () => import('./features/resources/resource-pages');
+const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.ResourceListPage })));
+const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
+const TrackedDataPage = lazy(() => resources().then((m) => ({ default: m.TrackedDataPage })));
 const InstancesPage = lazy(() => import('./features/connectors/instances-page').then((m) => ({ default: m.InstancesPage })));
 
 function Page({ path }: { path: string }) {
@@ -29,6 +34,12 @@ function Page({ path }: { path: string }) {
   if (path === '/users') return <UsersPage />;
   if (path === '/audit-log') return <AuditPage />;
   if (path === '/runs') return <RunsPage />;
+  if (path === '/tracked-data') return <TrackedDataPage />;
+  for (const resource of RESOURCES) {
+    if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} />;
+    const item = matchPath(`${resource.path}/:id`, path);
+    if (item) return <ResourceDetailPage key={path} resource={resource} id={item.id!} />;
+  }
   if (path === '/api-keys') return <ApiKeysPage />;
   if (path === '/flows') return <FlowsPage />;
   return (

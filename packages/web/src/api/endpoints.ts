@@ -95,6 +95,8 @@ export const api = {
       },
     }),
   getRun: (id: string) => request<{ data: Run }>(`/flow-runs/${encodeURIComponent(id)}`).then((r) => r.data),
+  /** The runs a run started with run_flow steps (their parent_run_id is this run). */
+  runChildren: (runId: string) => request<{ data: Run[] }>(`/flow-runs/${id(runId)}/children`).then((r) => r.data),
   runLogs: (id: string) => request<{ data: RunLog[] }>(`/flow-runs/${encodeURIComponent(id)}/flow-run-logs`).then((r) => r.data),
   retryRun: (id: string) => request<StartAnswer>(`/flow-runs/${encodeURIComponent(id)}/retry`, { method: 'POST' }),
   stopRun: (id: string) => request<{ data: Run }>(`/flow-runs/${encodeURIComponent(id)}/stop`, { method: 'POST' }).then((r) => r.data),

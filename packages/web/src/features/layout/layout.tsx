@@ -1,6 +1,10 @@
 import type { ReactNode } from 'react';
 import { Link, useLocation } from '../../router';
 import { useSession } from '../auth/session';
+import { RESOURCES } from '../resources/resources';
+
+// Pages of the capabilities flows use (scripts, lookup tables, ...), under "More" to keep the bar short.
+const MORE = [...RESOURCES.map((r) => ({ to: r.path, label: r.title })), { to: '/tracked-data', label: 'Tracked data' }];
 
 const NAV = [
   { to: '/flows', label: 'Flows' },
@@ -30,6 +34,20 @@ export function Layout({ children }: { children: ReactNode }) {
                 </Link>
               </li>
             ))}
+            <li>
+              <details className="more" key={path}>
+                <summary aria-current={MORE.some((m) => path.startsWith(m.to)) ? 'page' : undefined}>More</summary>
+                <ul>
+                  {MORE.map((item) => (
+                    <li key={item.to}>
+                      <Link to={item.to} aria-current={path.startsWith(item.to) ? 'page' : undefined}>
+                        {item.label}
+                      </Link>
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            </li>
           </ul>
         </nav>
         <div className="who">

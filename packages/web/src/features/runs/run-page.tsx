@@ -4,7 +4,7 @@ import { api } from '../../api/endpoints';
 import type { Run, RunLog } from '../../api/types';
 import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
-import { formatDuration, formatTime } from '../../components/format';
+import { formatDuration, formatTime, shortId } from '../../components/format';
 import { StatusBadge } from '../../components/status-badge';
 import { useAsync } from '../../components/use-async';
 import { Link, navigate } from '../../router';
@@ -27,9 +27,14 @@ export function RunPage({ runId }: { runId: string }) {
   const [live, setLive] = useState(true);
   const state = useAsync(
     async () => {
-      const [run, logs] = await Promise.all([api.getRun(runId), api.runLogs(runId)]);
+      const [run, logs, children] = await Promise.all([
+        api.getRun(runId),
+        api.runLogs(runId),
+        // Older servers have no children route: the page works without the list.
+        api.runChildren(runId).catch(() => [] as Run[]),
+      ]);
       setLive(!TERMINAL_RUN_STATUSES.includes(run.status));
-      return { run, logs };
+      return { run, logs, children };
     },
     [runId],
     live ? LIVE_REFRESH_MS : undefined,
@@ -39,7 +44,7 @@ export function RunPage({ runId }: { runId: string }) {
 
   if (!state.data)
     return state.error ? <ErrorMessage error={state.error} title="The run could not be loaded" /> : <p className="muted">Loading…</p>;
-  const { run, logs } = state.data;
+  const { run, logs, children } = state.data;
   const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
 
   const retry = async () => {
@@ -92,6 +97,21 @@ export function RunPage({ runId }: { runId: string }) {
           <summary>Input payload</summary>
           <PayloadView id={run.input_payload_id} title="Input payload" />
         </details>
+      ) : null}
+      {children.length > 0 ? (
+        <section aria-labelledby="child-runs">
+          <h2 id="child-runs">Runs this run started</h2>
+          <ul className="child-runs">
+            {children.map((child) => (
+              <li key={child.id}>
+                <Link to={`/runs/${child.id}`}>
+                  <code>{shortId(child.id)}</code>
+                </Link>{' '}
+                <StatusBadge status={child.status} /> {formatTime(child.queued_at)}
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
       <h2>Step log</h2>
       {logs.length === 0 ? <p className="muted">{terminal ? 'No log entries.' : 'Waiting for the first step…'}</p> : null}
