@@ -33,6 +33,13 @@ export interface EngineServices {
   email?: EmailSender;
   /** Starts and watches child runs for `run_flow` steps; without it those steps fail. */
   childRuns?: ChildRuns;
+  /**
+   * Gives the run back to the queue and ends the current attempt at once (the step is not
+   * journalled, so it runs again on resume), to be resumed after about `afterMs`. A step that waits
+   * long on something outside (run_flow waiting for children) frees its worker slot this way.
+   * Absent: the step keeps waiting where it is.
+   */
+  suspendRun?(afterMs: number): void;
   /** The company's cross-reference lookup tables, for the map transform `lookup`; without it those transforms fail. */
   lookupTables?: LookupTableSource;
 }

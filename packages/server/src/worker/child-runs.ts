@@ -13,7 +13,7 @@ export interface ChildRunsDeps {
 }
 
 function childOf(run: Run): ChildRun {
-  return { id: run.id, flowId: run.flowId, status: run.status, error: run.error };
+  return { id: run.id, flowId: run.flowId, status: run.status, error: run.error, queuedAt: run.queuedAt };
 }
 
 /**

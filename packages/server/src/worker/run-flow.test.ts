@@ -296,3 +296,52 @@ describe('run_flow with the real store, queue and worker', () => {
     });
   });
 });
+
+describe('run_flow waiting with a single worker slot', () => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    // One run at a time: a parent that held its slot while waiting would starve its own child.
+    sys = await createTestSystem({ workerConcurrency: 1, companyConcurrency: 1, leaseMs: 2000 });
+  });
+  afterAll(() => sys.close());
+
+  it('gives the slot back while it waits, so the child runs and the parent finishes with its output', async () => {
+    const user = await sys.register();
+    const h = sys.auth(user.token);
+    for (const [name, definition] of [
+      ['Doubler', doubler],
+      ['Parent', parent({ flow: 'Doubler', wait: true, wait_timeout_seconds: 60 })],
+    ] as const) {
+      const flow = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name, definition } })).json().data;
+      await sys.app.inject({
+        method: 'POST',
+        url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`,
+        headers: h,
+        payload: { enable: true },
+      });
+      if (name === 'Parent') {
+        const start = await sys.app.inject({
+          method: 'POST',
+          url: `/api/v1/flows/${flow.id}/start`,
+          headers: h,
+          payload: { payload: '[{"n":21}]' },
+        });
+        const run = await waitForRun(sys.app, h, start.json().flow_run_id, 45_000);
+        expect(run.status, String(run.error)).toBe('success');
+        // The parent was claimed more than once: it gave its slot back at least once.
+        expect(run.attempts as number).toBeGreaterThan(1);
+        const kids = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${run.id}/children`, headers: h })).json().data;
+        expect(kids).toHaveLength(1);
+        const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${run.id}/flow-run-logs`, headers: h })).json().data;
+        const out = logs.find(
+          (l: { step_id: string; payload_ids_out: string[] }) => l.step_id === 'children' && l.payload_ids_out.length > 0,
+        );
+        const body = (
+          await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${out.payload_ids_out[0]}/download`, headers: h })
+        ).json();
+        expect(body).toEqual({ doubled: 42 });
+      }
+    }
+  });
+});

@@ -55,6 +55,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     const run = await store.claimRun(job.runId, owner, config.leaseMs);
     if (!run) return;
     const lost = new AbortController();
+    /** Set when a step gives the run back to be resumed later (a run_flow step waiting for its children). */
+    let resumeAfterMs: number | undefined;
+    const suspend = (afterMs: number) => {
+      resumeAfterMs = afterMs;
+      lost.abort();
+    };
     const onShutdown = () => lost.abort();
     shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     const renew = setInterval(
@@ -75,9 +81,10 @@ export function createWorker(deps: WorkerDeps): Worker {
     try {
       events.publish({ type: 'status', runId: run.id, data: { status: 'running' } });
       deps.logger?.debug({ runId: run.id, companyId: run.companyId, flowId: run.flowId, attempt: run.attempts }, 'run claimed');
-      const outcome = await traced(job, run, () => advance(run, lost.signal, stopSignal));
+      const outcome = await traced(job, run, () => advance(run, lost.signal, stopSignal, suspend));
       if (outcome === 'interrupted') {
-        if (shutdown.signal.aborted) await store.releaseRun(run.id, owner).catch(() => {});
+        if (shutdown.signal.aborted || resumeAfterMs !== undefined) await store.releaseRun(run.id, owner).catch(() => {});
+        if (resumeAfterMs !== undefined && !shutdown.signal.aborted) resumeLater(job, resumeAfterMs);
         return;
       }
       const finished = await store.finishRun(run.id, owner, outcome);
@@ -96,6 +103,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     run: Run,
     signal: AbortSignal,
     stopSignal: { requested: boolean },
+    suspend: (afterMs: number) => void,
   ): Promise<'interrupted' | { status: Run['status']; error?: string }> {
     const version = await loadVersion(run);
     if (!version) return { status: 'failure', error: 'The flow version no longer exists.' };
@@ -119,7 +127,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       input,
       variables: { ...(version.definition.variables ?? {}), ...run.variables },
       journal,
-      services: runServices(),
+      services: runServices(suspend),
       shapes: deps.shapes,
       retryBaseMs: config.retryBaseMs,
       signal,
@@ -172,10 +180,22 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
 
   /** The services one run sees: its own count of outbound requests, spans when tracing. */
-  function runServices(): EngineServices {
+  function runServices(suspend: (afterMs: number) => void): EngineServices {
     const http = cappedHttpClient(deps.services.http, config.runMaxOutboundRequests);
-    if (deps.tracing === undefined) return { ...deps.services, http };
-    return { ...deps.services, http: tracedHttpClient(http, deps.tracing), tracer: deps.tracing.tracer };
+    if (deps.tracing === undefined) return { ...deps.services, http, suspendRun: suspend };
+    return { ...deps.services, http: tracedHttpClient(http, deps.tracing), tracer: deps.tracing.tracer, suspendRun: suspend };
+  }
+
+  /**
+   * A suspended run is queued again (released above); the reconciler would find it within half a
+   * lease anyway, this only makes the next look come when the step asked for it.
+   */
+  function resumeLater(job: QueueJob, afterMs: number): void {
+    const timer = setTimeout(() => {
+      if (shutdown.signal.aborted) return;
+      queue.enqueue(job).catch((err: unknown) => deps.log?.('enqueue of a suspended run failed; the reconciler will pick it up', { err: String(err) }));
+    }, afterMs);
+    timer.unref();
   }
 
   /** fn inside a span for the run, continuing the trace of the request that started it. */

@@ -42,10 +42,16 @@ describe('the run_flow and callback example flows', () => {
     const childRuns = {
       async start(input: StartChildInput): Promise<ChildRun> {
         started.push(input);
-        return { id: `child_${started.length}`, flowId: 'invoices', status: 'success', error: null };
+        return { id: `child_${started.length}`, flowId: 'invoices', status: 'success', error: null, queuedAt: '2026-11-10T09:00:00.000Z' };
       },
       async children(_parent: RunInfo): Promise<ChildRun[]> {
-        return started.map((_, i) => ({ id: `child_${i + 1}`, flowId: 'invoices', status: 'success' as const, error: null }));
+        return started.map((_, i) => ({
+          id: `child_${i + 1}`,
+          flowId: 'invoices',
+          status: 'success' as const,
+          error: null,
+          queuedAt: '2026-11-10T09:00:00.000Z',
+        }));
       },
       async outputs() {
         return [];

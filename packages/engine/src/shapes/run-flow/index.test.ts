@@ -4,7 +4,7 @@ import '../../formats/index.js';
 import { Payload } from '../../payload.js';
 import type { RunInfo, StepLog } from '../../shape.js';
 import { shapeContext } from '../map/test-support/context.js';
-import { CHILD_RUN_META, childIdempotencyKey, runFlowShape } from './index.js';
+import { CHILD_RUN_META, childIdempotencyKey, RESUME_AFTER_MS, runFlowShape } from './index.js';
 import type { ChildRun, ChildRuns, StartChildInput } from './port.js';
 
 /**
@@ -18,6 +18,8 @@ class FakeChildRuns implements ChildRuns {
   onPoll: (runs: FakeChildRuns, polls: number) => void = () => {};
   polls = 0;
   failStart?: AppError;
+  /** When new children count as created. */
+  queuedAt = new Date().toISOString();
 
   async start(input: StartChildInput): Promise<ChildRun> {
     if (this.failStart) throw this.failStart;
@@ -30,16 +32,17 @@ class FakeChildRuns implements ChildRuns {
       flowId: 'flow_child',
       status: 'queued' as RunStatus,
       error: null,
+      queuedAt: this.queuedAt,
       key: input.idempotencyKey,
       outputs: [] as Payload[],
     };
     this.runs.set(id, run);
-    return { id, flowId: run.flowId, status: run.status, error: null };
+    return { id, flowId: run.flowId, status: run.status, error: null, queuedAt: run.queuedAt };
   }
 
   async children(_parent: RunInfo): Promise<ChildRun[]> {
     this.onPoll(this, ++this.polls);
-    return [...this.runs.values()].map(({ id, flowId, status, error }) => ({ id, flowId, status, error }));
+    return [...this.runs.values()].map(({ id, flowId, status, error, queuedAt }) => ({ id, flowId, status, error, queuedAt }));
   }
 
   async outputs(_companyId: string, runId: string): Promise<Payload[]> {
@@ -187,6 +190,46 @@ describe('run_flow shape', () => {
       Date.now = realNow;
     }
     expect(port.polls).toBeGreaterThan(1);
+  });
+
+  it('gives its worker slot back after waiting a few seconds in place, asking to be resumed', async () => {
+    const port = new FakeChildRuns();
+    const base = shapeContext<RunFlowConfig>({ flow: 'f', wait: true });
+    let now = Date.now();
+    const realNow = Date.now;
+    Date.now = () => now;
+    const suspended: number[] = [];
+    const abort = new AbortController();
+    try {
+      const services = {
+        ...base.services,
+        childRuns: port,
+        // As the worker does: the attempt's signal is aborted at once.
+        suspendRun: (ms: number) => {
+          suspended.push(ms);
+          abort.abort(new Error('suspended'));
+        },
+        sleep: async (ms: number, signal?: AbortSignal) => {
+          if (signal?.aborted) throw signal.reason;
+          now += ms;
+        },
+      };
+      await expect(runFlowShape.execute({ ...base, services, signal: abort.signal }, [json(1)])).rejects.toThrow('suspended');
+    } finally {
+      Date.now = realNow;
+    }
+    expect(suspended).toEqual([RESUME_AFTER_MS]);
+    expect(port.polls).toBeGreaterThan(1);
+  });
+
+  it("counts the wait from the first child's creation, so a resumed step keeps its deadline", async () => {
+    const port = new FakeChildRuns();
+    port.queuedAt = new Date(Date.now() - 2 * 60 * 60 * 1000).toISOString();
+    await expect(runFlow({ flow: 'f', wait: true, wait_timeout_seconds: 3600 }, [json(1)], port)).rejects.toMatchObject({
+      code: 'STEP_TIMEOUT',
+      message: expect.stringContaining('still not finished after 3600 s'),
+    });
+    expect(port.polls).toBe(1);
   });
 
   it('sets its time limit from the wait, so the engine does not cut a long wait short', () => {

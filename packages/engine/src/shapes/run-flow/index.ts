@@ -16,6 +16,13 @@ export const CHILD_RUN_META = 'child_run_id';
 /** First and longest pause between two looks at the children while waiting. */
 export const POLL_FIRST_MS = 200;
 export const POLL_MAX_MS = 2000;
+/**
+ * How long a step waits in place before giving its worker slot back (when the worker lets it),
+ * and when it asks to be resumed then: children that finish quickly cost no suspension, long
+ * waits hold no slot.
+ */
+export const SUSPEND_AFTER_MS = 3000;
+export const RESUME_AFTER_MS = 2000;
 
 /**
  * The key that makes a child unique: parent run, step execution and payload position. A resumed
@@ -29,9 +36,10 @@ export function childIdempotencyKey(parentRunId: string, itemKey: string, index:
 /**
  * The `run_flow` shape (spec/flows.md §3): starts one child run of another flow per payload
  * (trigger `shape`, linked to this run, queued like an API start). Without `wait` the payloads pass
- * on, each with the meta `child_run_id`. With `wait` the step polls the children until all have
- * finished (the worker keeps renewing the run's lease meanwhile; the step's time limit is the wait
- * plus a margin) and emits their final payloads or one status document per child.
+ * on, each with the meta `child_run_id`. With `wait` the step looks at the children until all have
+ * finished and emits their final payloads or one status document per child. It waits in place for
+ * a few seconds, then gives the run back to the queue (services.suspendRun) and is resumed later,
+ * so a long wait holds no worker slot; the deadline counts from the first child's creation.
  */
 export const runFlowShape: Shape<RunFlowConfig> = {
   name: 'run_flow',
@@ -85,7 +93,10 @@ const SUCCEEDED = new Set<RunStatus>(['success', 'partial_success']);
 
 async function waitForChildren(ctx: ShapeContext<RunFlowConfig>, port: ChildRuns, started: ChildRun[]): Promise<ChildRun[]> {
   const timeoutMs = (ctx.config.wait_timeout_seconds ?? RUN_FLOW_WAIT_DEFAULT_SECONDS) * 1000;
-  const deadline = Date.now() + timeoutMs;
+  // Measured from the first child's creation, so a suspended and resumed step keeps its deadline.
+  const firstQueuedMs = Math.min(...started.map((c) => Date.parse(c.queuedAt)).filter((ms) => !Number.isNaN(ms)), Date.now());
+  const deadline = firstQueuedMs + timeoutMs;
+  const suspendAt = Date.now() + SUSPEND_AFTER_MS;
   const wanted = new Set(started.map((c) => c.id));
   let pauseMs = POLL_FIRST_MS;
   for (;;) {
@@ -93,7 +104,8 @@ async function waitForChildren(ctx: ShapeContext<RunFlowConfig>, port: ChildRuns
     const states = started.map((c) => byId.get(c.id) ?? c);
     const open = states.filter((c) => !TERMINAL.has(c.status));
     if (open.length === 0) return states;
-    if (Date.now() >= deadline) {
+    const now = Date.now();
+    if (now >= deadline) {
       throw new AppError(
         'STEP_TIMEOUT',
         `run_flow: ${open.length} of ${states.length} child runs still not finished after ${Math.round(timeoutMs / 1000)} s (${open
@@ -102,6 +114,11 @@ async function waitForChildren(ctx: ShapeContext<RunFlowConfig>, port: ChildRuns
           .join(', ')}); they go on, raise wait_timeout_seconds to wait longer`,
         { retryable: false },
       );
+    }
+    if (now >= suspendAt && ctx.services.suspendRun !== undefined) {
+      // The attempt ends here (the worker aborts ctx.signal); on resume the step runs again,
+      // finds its children by their keys and looks at them afresh.
+      ctx.services.suspendRun(Math.min(RESUME_AFTER_MS, deadline - now));
     }
     await ctx.services.sleep(Math.min(pauseMs, Math.max(0, deadline - Date.now())), ctx.signal);
     pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);

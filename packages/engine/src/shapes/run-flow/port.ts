@@ -8,6 +8,8 @@ export interface ChildRun {
   flowId: string;
   status: RunStatus;
   error: string | null;
+  /** When the child was created: the wait for children is measured from the first one, across resumes. */
+  queuedAt: string;
 }
 
 export interface StartChildInput {
