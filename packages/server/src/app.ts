@@ -3,13 +3,13 @@ import swaggerUi from '@fastify/swagger-ui';
 import { AppError } from '@weft/schema';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { FullAuthService } from './auth/service.js';
-import { createLogger } from './observability/logger.js';
-import { traceRequests } from './observability/http-tracing.js';
 import { type Access, type AuthContext, allows } from './auth/types.js';
 import type { Config } from './config/index.js';
 import { handleError } from './http/errors.js';
 import { parseJsonBody } from './http/json-body.js';
 import { registerRoutes } from './http/routes.js';
+import { traceRequests } from './observability/http-tracing.js';
+import { createLogger } from './observability/logger.js';
 import type { Queue } from './queue/types.js';
 import type { Store } from './store/types.js';
 
@@ -78,8 +78,24 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       done(err as Error, undefined);
     }
   });
-  app.addContentTypeParser(RAW_CONTENT_TYPES, { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(RAW_CONTENT_TYPES, { parseAs: 'buffer' }, (req, body, done) => {
+    // A route with a JSON body schema would validate these bytes as if they were its object (and
+    // misreport them); it gets 415. Routes that read bytes (raw starts, CSV imports) have none.
+    if (req.routeOptions.schema?.body !== undefined) {
+      done(new AppError('UNSUPPORTED_MEDIA_TYPE', `This endpoint takes application/json, not ${req.headers['content-type']}.`), undefined);
+      return;
+    }
+    done(null, body);
+  });
 
+  // Bodies are taken as sent: a compressed one would be inflated past the body limit (a gzip bomb),
+  // so any Content-Encoding but identity is refused before a byte is read.
+  app.addHook('preParsing', async (request) => {
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && encoding.trim() !== '') {
+      throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${encoding} is not supported; send the body uncompressed.`);
+    }
+  });
   app.decorateRequest('auth', null as unknown as AuthContext);
   app.decorateRequest('weftTraceparent', undefined);
   if (deps.tracing) traceRequests(app, deps.tracing);

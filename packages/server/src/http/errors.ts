@@ -23,7 +23,8 @@ export function fieldErrorsFromValidation(
       message = `unknown field "${e.params.additionalProperty}"`;
     }
     const key = prefix && path ? `${prefix}.${path}` : prefix || path || 'body';
-    const list = out[key] ?? [];
+    // Own keys only: a field named "constructor" or "toString" must not find Object's members.
+    const list = Object.hasOwn(out, key) ? (out[key] ?? []) : [];
     if (!list.includes(message)) list.push(message);
     out[key] = list;
   }
