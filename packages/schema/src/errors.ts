@@ -64,6 +64,11 @@ export const ERROR_CODES = {
     fix: 'The target answered with an unsuccessful status; check the target or allow the status.',
   },
   CONNECTOR_NETWORK_ERROR: { status: 502, kind: 'transient', fix: 'The target could not be reached; check its address and that it is up.' },
+  DATABASE_QUERY_FAILED: {
+    status: 502,
+    kind: 'user',
+    fix: "The database refused the endpoint's query; the message quotes the database's reason (syntax, missing table, constraint, login).",
+  },
   EGRESS_DENIED: {
     status: 422,
     kind: 'user',
@@ -84,11 +89,6 @@ export const ERROR_CODES = {
     fix: 'The script failed to compile, threw, broke its contract or returned output that is not JSON or too large; see the message and line.',
   },
   SCRIPT_TIMEOUT: {
-  DATABASE_QUERY_FAILED: {
-    status: 502,
-    kind: 'user',
-    fix: "The database refused the endpoint's query; the message quotes the database's reason (syntax, missing table, constraint, login).",
-  },
     status: 422,
     kind: 'user',
     fix: 'The script ran longer than its time limit and was stopped; look for a loop that never ends, or raise timeout_seconds (at most 120).',
