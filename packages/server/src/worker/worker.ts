@@ -19,8 +19,6 @@ export interface WorkerDeps {
   log?: (msg: string, extra?: Record<string, unknown>) => void;
   /** Called once per run this worker finished (finishRun took), e.g. to email a failure; must not throw. */
   afterFinish?: (run: Run, outcome: { status: Run['status']; error?: string }) => Promise<void>;
-  /** Called once per run this worker finished (finishRun took), e.g. to email a failure; must not throw. */
-  afterFinish?: (run: Run, outcome: { status: Run['status']; error?: string }) => Promise<void>;
   /** Traces runs, their steps and outbound calls when set (WEFT_OTEL_EXPORTER_OTLP_ENDPOINT). */
   tracing?: Tracing;
   /** Structured log lines about runs, each with its runId (pino). */
@@ -89,7 +87,6 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       const finished = await store.finishRun(run.id, owner, outcome);
       if (finished) events.publish({ type: 'status', runId: run.id, data: { status: outcome.status, error: outcome.error ?? null } });
-      if (finished && deps.afterFinish) void deps.afterFinish(run, outcome).catch(() => {});
       if (finished && deps.afterFinish) void deps.afterFinish(run, outcome).catch(() => {});
       deps.logger?.info({ runId: run.id, companyId: run.companyId, flowId: run.flowId, status: outcome.status }, 'run finished');
     } finally {
