@@ -1,7 +1,7 @@
 /**
  * The transforms a map rule may name (spec/flows.md §4). The engine's registry has exactly these
  * keys (a test holds the two together), so the browser-safe validator can say "unknown transform"
- * without loading the engine. `lookup`, `cache_lookup` and `script` join when they are built.
+ * without loading the engine.
  */
 export const TRANSFORM_NAMES = [
   // string
