@@ -128,6 +128,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           cipher: await loadCredentialCipher(store, config),
           egressAllow: config.egressAllow,
           log: (msg, extra) => app.log.warn(extra ?? {}, `event triggers: ${msg}`),
+          ...(ops.limits === undefined ? {} : { admit: (companyId: string) => ops.limits?.checkStart(companyId) }),
         });
   eventConsumers?.start();
   let closed = false;

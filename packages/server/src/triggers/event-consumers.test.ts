@@ -313,3 +313,38 @@ describe('an event trigger without the egress allow-list', () => {
     }
   });
 });
+
+describe('an event trigger of a company at its start rate', () => {
+  it('leaves the messages it may not start yet on the queue', async () => {
+    const sys = await createTestSystem({ egressAllow: ['127.0.0.1'], startRatePerMinute: 2 });
+    const broker = await amqp.connect(BROKER);
+    const channel = await broker.createChannel();
+    const queue = `weft-test-${randomUUID()}`;
+    await channel.assertQueue(queue, { durable: false });
+    try {
+      const user = await sys.register();
+      const flowId = await deployFlow(sys, sys.auth(user.token), 'Throttled', eventFlow({ url: BROKER, queue }));
+      await sys.system.eventConsumers!.sync();
+      for (let i = 1; i <= 4; i++)
+        channel.sendToQueue(queue, Buffer.from(`{"n":${i}}`), { contentType: 'application/json', messageId: `t-${i}` });
+      const runs = () => sys.store.listRuns(user.companyId, { flowId: [flowId] }, 'queued_at', { page: 1, perPage: 10 });
+      await eventually(
+        async () => (await runs()).total,
+        (n) => n === 2,
+        'two runs',
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await runs()).total).toBe(2);
+      await sys.system.eventConsumers!.stop();
+      await eventually(
+        async () => (await channel.checkQueue(queue)).messageCount,
+        (n) => n === 2,
+        'the two refused messages back on the queue',
+      );
+    } finally {
+      await channel.deleteQueue(queue).catch(() => {});
+      await broker.close();
+      await sys.close();
+    }
+  });
+});

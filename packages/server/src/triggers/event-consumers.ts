@@ -20,6 +20,11 @@ export interface EventConsumersOptions {
   /** How long a message that could not be accepted (store unavailable) waits before it goes back to the queue. Default 1000. */
   requeueDelayMs?: number;
   log?: (message: string, extra?: Record<string, unknown>) => void;
+  /**
+   * The company's start admission (start rate, queued-runs allowance), as for the start endpoint.
+   * A refused message is not lost: it goes back to the queue after the Retry-After pause.
+   */
+  admit?: (companyId: string) => Promise<void> | undefined;
 }
 
 export interface EventConsumers {
@@ -43,6 +48,7 @@ interface Consumer {
 const DEFAULT_INTERVAL_MS = 5000;
 const DEFAULT_PREFETCH = 10;
 const MAX_RETRY_PAUSE_MS = 5 * 60_000;
+const MAX_ADMIT_PAUSE_MS = 30_000;
 const CONTENT_FORMATS: Record<string, PayloadFormat> = {
   'application/json': 'json',
   'text/json': 'json',
@@ -171,6 +177,18 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
       return;
     }
     try {
+      await options.admit?.(flow.companyId);
+    } catch (err) {
+      const retryAfterS = Number((isAppError(err) ? err.headers?.['retry-after'] : undefined) ?? 1);
+      log('the company may not start more runs now; the message goes back to the queue', {
+        flowId: flow.flowId,
+        messageId,
+        err: errorText(err),
+      });
+      requeueLater(channel, message, Math.min(MAX_ADMIT_PAUSE_MS, Math.max(requeueDelayMs, retryAfterS * 1000)));
+      return;
+    }
+    try {
       const { run, replayed } = await store.createRun(flow.companyId, {
         flowId: flow.flowId,
         versionId: flow.versionId,
@@ -207,13 +225,7 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
       }
       // Not accepted (store unavailable, flow changed under us): back to the queue after a pause.
       log('could not start a run for a message; it goes back to the queue', { flowId: flow.flowId, messageId, err: errorText(err) });
-      setTimeout(() => {
-        try {
-          channel.nack(message, false, true);
-        } catch {
-          // The channel closed meanwhile; the broker requeues unacknowledged messages itself.
-        }
-      }, requeueDelayMs).unref();
+      requeueLater(channel, message, requeueDelayMs);
     }
   }
 
@@ -319,6 +331,17 @@ function payloadOf(flow: EventFlow, message: ConsumeMessage): { format: PayloadF
   const correlationId = message.properties.correlationId as string | undefined;
   if (correlationId !== undefined && correlationId !== '') meta.amqp_correlation_id = correlationId;
   return { format, meta, body };
+}
+
+/** Puts the message back on its queue after a pause, so a refusal does not spin. */
+function requeueLater(channel: ConfirmChannel, message: ConsumeMessage, delayMs: number): void {
+  setTimeout(() => {
+    try {
+      channel.nack(message, false, true);
+    } catch {
+      // The channel closed meanwhile; the broker requeues unacknowledged messages itself.
+    }
+  }, delayMs).unref();
 }
 
 function cleanProperties(message: ConsumeMessage): Record<string, unknown> {
