@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -182,6 +182,11 @@ export async function startCluster(opts: {
   return cluster;
 }
 
+/** Whether `redis-server` is on the PATH (the FLUSHALL test starts one of its own). */
+export function hasRedisServer(): boolean {
+  return (process.env.PATH ?? '').split(path.delimiter).some((dir) => dir !== '' && existsSync(path.join(dir, 'redis-server')));
+}
+
 /** A Redis server of the test's own on a free port, without persistence: FLUSHALL there hurts nobody else. */
 export async function startPrivateRedis(): Promise<{ url: string; flushAll(): Promise<void>; stop(): Promise<void> }> {
   const port = await freePort();
@@ -191,6 +196,7 @@ export async function startPrivateRedis(): Promise<{ url: string; flushAll(): Pr
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
+  child.on('error', (err) => (out += String(err)));
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
   client.on('error', () => {});
@@ -227,11 +233,19 @@ export async function startPrivateRedis(): Promise<{ url: string; flushAll(): Pr
 export function postgresBinaries(): { bin: string } | { missing: string } {
   const root = '/usr/lib/postgresql';
   const versions = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-  for (const v of versions) {
-    const bin = path.join(root, v, 'bin');
-    if (existsSync(path.join(bin, 'initdb')) && existsSync(path.join(bin, 'pg_ctl'))) return { bin };
-  }
-  return { missing: `no initdb and pg_ctl under ${root}/*/bin (install the PostgreSQL server package)` };
+  const bin = versions
+    .map((v) => path.join(root, v, 'bin'))
+    .find((b) => existsSync(path.join(b, 'initdb')) && existsSync(path.join(b, 'pg_ctl')));
+  if (bin === undefined) return { missing: `no initdb and pg_ctl under ${root}/*/bin (install the PostgreSQL server package)` };
+  // PostgreSQL refuses to run as root; as root the cluster runs as the `postgres` user.
+  if (
+    process.getuid?.() === 0 &&
+    !readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .some((line) => line.startsWith('postgres:'))
+  )
+    return { missing: 'no `postgres` user to run PostgreSQL as (the test runs as root, which PostgreSQL refuses)' };
+  return { bin };
 }
 
 /**
