@@ -232,6 +232,20 @@ describe('a RabbitMQ event trigger', () => {
     expect(logs.text()).not.toContain(WRONG_PASSWORD);
   });
 
+  it("does not log in with another company's instance", async () => {
+    const other = await sys.register({ company: 'Other Ltd' });
+    const queue = await newQueue();
+    const flowId = await deployFlow(
+      sys,
+      sys.auth(other.token),
+      'Borrowed login',
+      eventFlow({ url: BROKER, instance: brokerInstance, queue }),
+    );
+    await sys.system.eventConsumers!.sync();
+    expect(sys.system.eventConsumers!.active()).not.toContain(flowId);
+    expect(logs.text()).toContain(`the event trigger names instance \\"${brokerInstance}\\", which does not exist`);
+  });
+
   it('refuses a broker URL with a login in it when the flow is saved', async () => {
     const res = await sys.app.inject({
       method: 'POST',
