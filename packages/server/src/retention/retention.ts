@@ -2,7 +2,7 @@ import { setImmediate as yieldTurn } from 'node:timers/promises';
 import type { Store } from '../store/types.js';
 
 export interface RetentionOptions {
-  store: Pick<Store, 'deleteRunLogsBefore' | 'deletePayloadsBefore' | 'reclaimSpace'>;
+  store: Pick<Store, 'deleteRunLogsBefore' | 'deletePayloadsBefore' | 'reclaimSpace' | 'purgeExpiredData'>;
   /** Run log lines older than this are deleted; 0 keeps them. */
   runLogRetentionHours: number;
   /** Payloads (of runs no longer queued or running) older than this are deleted; 0 keeps them. */
@@ -17,6 +17,8 @@ export interface RetentionOptions {
 export interface RetentionResult {
   runLogsDeleted: number;
   payloadsDeleted: number;
+  /** Expired cache entries and data pool values past their 90 days. */
+  expiredDataDeleted: number;
   /** Free pages the store still holds after the pass (SQLite); 0 elsewhere. */
   freePagesLeft: number;
 }
@@ -46,7 +48,7 @@ export function createRetention(options: RetentionOptions): Retention {
   let stopped = false;
 
   async function runOnce(now: Date): Promise<RetentionResult> {
-    const result: RetentionResult = { runLogsDeleted: 0, payloadsDeleted: 0, freePagesLeft: 0 };
+    const result: RetentionResult = { runLogsDeleted: 0, payloadsDeleted: 0, expiredDataDeleted: 0, freePagesLeft: 0 };
     if (options.runLogRetentionHours > 0) {
       const before = new Date(now.getTime() - options.runLogRetentionHours * 3_600_000).toISOString();
       for (;;) {
@@ -66,6 +68,13 @@ export function createRetention(options: RetentionOptions): Retention {
         after = lastId;
         await yieldTurn();
       }
+    }
+    // Caches and data pools expire by their own rules (ttl, 90 days unseen), whatever the settings above.
+    for (;;) {
+      const { cacheEntries, poolValues } = await store.purgeExpiredData(now.toISOString(), batchSize);
+      result.expiredDataDeleted += cacheEntries + poolValues;
+      if ((cacheEntries < batchSize && poolValues < batchSize) || stopped) break;
+      await yieldTurn();
     }
     for (let before = Number.POSITIVE_INFINITY; ; ) {
       result.freePagesLeft = await store.reclaimSpace(VACUUM_PAGES_PER_STEP);

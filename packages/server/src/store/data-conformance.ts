@@ -158,6 +158,35 @@ export function dataConformanceSuite(name: string, makeStore: () => Promise<Stor
       });
     });
 
+    describe('retention', () => {
+      it('purges expired cache entries and old pool values in batches, keeping totals right and dropping emptied run caches', async () => {
+        vi.useFakeTimers({ toFake: ['Date'] });
+        const start = Date.parse('2026-03-01T00:00:00Z');
+        vi.setSystemTime(start);
+        const soon = new Date(start + 60_000).toISOString();
+        const runCache: CacheAddress = { companyId: 'co-a', name: 'scratch', scope: 'run', scopeId: 'run-1' };
+        for (const key of ['a', 'b', 'c']) await store.putCacheEntry(runCache, write(key, '[1]', { expiresAt: soon }));
+        await store.putCacheEntry(flowCache, write('old', '[1,2]', { expiresAt: soon }));
+        await store.putCacheEntry(flowCache, write('kept', '[3]'));
+        await store.seeDataPoolValues('co-a', 'p', ['old'], { track: true, opKey: 'op1' });
+        vi.setSystemTime(start + 10 * DAY_MS);
+        await store.seeDataPoolValues('co-a', 'p', ['recent'], { track: true, opKey: 'op2' });
+        expect(await store.purgeExpiredData(new Date(start + 30_000).toISOString(), 100)).toEqual({ cacheEntries: 0, poolValues: 0 });
+
+        const later = new Date(start + 95 * DAY_MS).toISOString();
+        const first = await store.purgeExpiredData(later, 2);
+        expect(first.poolValues).toBe(1);
+        let total = first.cacheEntries;
+        for (let i = 0; i < 5 && total < 4; i++) total += (await store.purgeExpiredData(later, 2)).cacheEntries;
+        expect(total).toBe(4);
+        expect(await store.purgeExpiredData(later, 2)).toEqual({ cacheEntries: 0, poolValues: 0 });
+        const caches = (await store.listCaches('co-a', {}, page)).rows;
+        expect(caches.map((c) => [c.name, c.entries, c.bytes])).toEqual([['orders', 1, 3]]);
+        vi.setSystemTime(start + 95 * DAY_MS);
+        expect(await store.seeDataPoolValues('co-a', 'p', ['old', 'recent'], { track: false, opKey: 'x' })).toEqual([true, false]);
+      });
+    });
+
     describe('data pools', () => {
       it('creates, lists, renames and deletes pools of the company only; names are unique per company', async () => {
         const pool = await store.createDataPool('co-a', { name: 'orders', description: 'seen orders' });

@@ -169,6 +169,13 @@ export interface DataStore {
   /** Removes every value of the pool; undefined when there is no such pool. */
   clearDataPoolValues(companyId: string, poolId: string): Promise<number | undefined>;
 
+  /**
+   * Retention: deletes up to `limit` cache entries expired at `now` (keeping each cache's totals
+   * right, and removing run-scoped caches left empty) and up to `limit` data pool values last seen
+   * more than DATA_POOL_RETENTION_DAYS before `now`. Answers how many of each went.
+   */
+  purgeExpiredData(now: string, limit: number): Promise<{ cacheEntries: number; poolValues: number }>;
+
   // tracked data
   trackData(companyId: string, entries: readonly TrackedDataInput[]): Promise<void>;
   /** Newest first. AppError VALIDATION_FAILED when from/to is not a timestamp. */

@@ -6,6 +6,7 @@ import { connectorMethods } from './connectors.js';
 import { connectorExtrasMethods } from './connector-extras.js';
 import type { PostgresContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
+import { dataRetentionMethods } from './data-retention.js';
 import { PostgresDatabase, toStorageError } from './database.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
@@ -67,6 +68,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...auditMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),
+    ...dataRetentionMethods(ctx),
     ...trackedDataMethods(ctx),
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),

@@ -8,6 +8,7 @@ import { connectorMethods } from './connectors.js';
 import { connectorExtrasMethods } from './connector-extras.js';
 import type { SqliteContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
+import { dataRetentionMethods } from './data-retention.js';
 import { eventTriggerMethods } from './event-triggers.js';
 import { SqliteDatabase } from './database.js';
 import { flowMethods } from './flows.js';
@@ -73,6 +74,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...auditMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),
+    ...dataRetentionMethods(ctx),
     ...trackedDataMethods(ctx),
     ...scriptMethods(ctx),
     ...lookupTableMethods(ctx),
