@@ -113,6 +113,21 @@ describe('a MySQL/MariaDB database connector', () => {
     expect(count).toEqual([{ n: expect.any(Number) }]);
   });
 
+  it('reports a refused connection as a retryable network error', async () => {
+    const connectorId = await createConnector(sys, h, {
+      name: 'Nobody home',
+      protocol: 'mysql',
+      base_url: 'mysql://127.0.0.1:1/test',
+      endpoints: [{ name: 'one', direction: 'receive', sql: 'SELECT 1' }],
+    });
+    const instance = await createInstance(sys, h, { connector_id: connectorId, name: 'Nobody home' });
+    const flowId = await deployFlow(sys, h, 'Refused', oneStepFlow(instance, 'one'));
+    const run = await runFlow(sys, h, flowId, undefined, 'db');
+    expect(run.status).toBe('failure');
+    expect(run.error).toMatch(/could not reach MySQL\/MariaDB at 127\.0\.0\.1:1: .*ECONNREFUSED/);
+    expect(run.logText).toContain('CONNECTOR_NETWORK_ERROR');
+  });
+
   it('fails the step with the MariaDB message for an SQL error', async () => {
     const flowId = await deployFlow(sys, h, 'Broken', oneStepFlow(instanceId, 'broken'));
     const run = await runFlow(sys, h, flowId, undefined, 'db');
