@@ -40,6 +40,14 @@ export function connectorExtrasConformanceSuite(name: string, makeStore: () => P
       expect(await store.reserveRateSlot(a, 'x', 1000, 1000, 60_000)).toBe(60_000);
     });
 
+    it('defers a bucket to a later time (Retry-After) but never pulls it earlier', async () => {
+      await store.deferRateSlot(a, 'd', 5000);
+      expect(await store.reserveRateSlot(a, 'd', 100, 100, 0)).toBe(5000);
+      await store.deferRateSlot(a, 'd', 1000);
+      expect(await store.reserveRateSlot(a, 'd', 100, 100, 0)).toBe(5100);
+      expect(await store.reserveRateSlot(b, 'd', 100, 100, 0)).toBe(0);
+    });
+
     it('books distinct slots for concurrent callers', async () => {
       const slots = await Promise.all(Array.from({ length: 20 }, () => store.reserveRateSlot(a, 'c', 100, 100, 5000)));
       expect([...slots].sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => 5000 + i * 100));

@@ -30,6 +30,8 @@ export interface ConnectorExtrasStoreMethods {
    * the number of requests. Returns the epoch milliseconds at which the caller may send.
    */
   reserveRateSlot(companyId: string, bucket: string, intervalMs: number, windowMs: number, nowMs: number): Promise<number>;
+  /** Keeps the bucket's next slot at or after `untilMs` (a target's Retry-After), for every process. */
+  deferRateSlot(companyId: string, bucket: string, untilMs: number): Promise<void>;
   createOAuthState(state: OAuthState): Promise<void>;
   /** Deletes and returns the state when it exists and has not expired; undefined otherwise (used, unknown or expired). */
   consumeOAuthState(id: string, nowMs: number): Promise<OAuthState | undefined>;

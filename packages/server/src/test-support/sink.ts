@@ -10,7 +10,10 @@ export interface Delivery {
 
 /** A real HTTP server on 127.0.0.1 standing in for the system a flow delivers to. */
 export async function startSink(
-  respond: (d: Delivery) => { status: number; body?: string; delayMs?: number } = () => ({ status: 200, body: '{"ok":true}' }),
+  respond: (d: Delivery) => { status: number; body?: string; delayMs?: number; headers?: Record<string, string> } = () => ({
+    status: 200,
+    body: '{"ok":true}',
+  }),
 ) {
   const deliveries: Delivery[] = [];
   const waiters: Array<{ count: number; resolve: () => void }> = [];
@@ -27,7 +30,7 @@ export async function startSink(
       deliveries.push(d);
       const answer = respond(d);
       const send = () => {
-        res.writeHead(answer.status, { 'content-type': 'application/json' });
+        res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(answer.body ?? '');
         for (const w of [...waiters]) {
           if (deliveries.length >= w.count) {

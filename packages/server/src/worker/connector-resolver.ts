@@ -71,6 +71,9 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
       const intervalMs = Math.ceil((limit.per_seconds * 1000) / limit.requests);
       return store.reserveRateSlot(companyId, `${instanceId}:${bucket}`, intervalMs, intervalMs, Math.round(nowMs));
     },
+    async deferSlot(companyId, instanceId, bucket, untilMs) {
+      await store.deferRateSlot(companyId, `${instanceId}:${bucket}`, untilMs);
+    },
     async freshCredentials(companyId, instanceId) {
       return (await secretOf(companyId, instanceId))?.credentials ?? {};
     },

@@ -27,6 +27,7 @@ if (DATABASE_URL === undefined) {
     let clients: HttpClient[];
     let sink: Awaited<ReturnType<typeof startSink>>;
     const arrivals: number[] = [];
+    let tooManyOnce = false;
     let companyId: string;
     let instanceId: string;
     let otherInstanceId: string;
@@ -34,6 +35,10 @@ if (DATABASE_URL === undefined) {
     beforeAll(async () => {
       sink = await startSink(() => {
         arrivals.push(Date.now());
+        if (tooManyOnce) {
+          tooManyOnce = false;
+          return { status: 429, body: '{"error":"slow down"}', headers: { 'retry-after': '2' } };
+        }
         return { status: 200, body: '{"ok":true}' };
       });
       stores = [0, 1].map(() => createPostgresStore({ connectionString: url, schema, poolSize: 3 }));
@@ -47,6 +52,14 @@ if (DATABASE_URL === undefined) {
         variables: {},
         authMethods: [{ type: 'bearer' }],
         endpoints: [
+          {
+            name: 'fast',
+            method: 'GET',
+            path: '/fast',
+            data_type: 'json',
+            direction: 'receive',
+            rate_limit: { requests: 100, per_seconds: 1 },
+          },
           {
             name: 'orders',
             method: 'GET',
@@ -74,7 +87,7 @@ if (DATABASE_URL === undefined) {
       await sink.close();
     });
 
-    const call = (process: 0 | 1, instance: string) =>
+    const call = (process: 0 | 1, instance: string, endpoint = 'orders') =>
       testConnection(
         {
           http: clients[process]!,
@@ -82,7 +95,7 @@ if (DATABASE_URL === undefined) {
           sleep: (ms, signal) => delay(ms, undefined, { signal }),
           connectors: createConnectorResolver({ store: stores[process]!, cipher }),
         },
-        { companyId, instanceId: instance, endpoint: 'orders' },
+        { companyId, instanceId: instance, endpoint },
       );
 
     it('spaces six concurrent requests from both processes 500 ms apart (2 per second), and another instance has its own bucket', async () => {
@@ -104,6 +117,21 @@ if (DATABASE_URL === undefined) {
       const before = Date.now();
       expect((await call(0, otherInstanceId)).ok).toBe(true);
       expect(Date.now() - before).toBeLessThan(400);
+    });
+
+    it('holds back the other process too when the target answers 429 with Retry-After', async () => {
+      arrivals.length = 0;
+      tooManyOnce = true;
+      const first = call(0, instanceId, 'fast');
+      while (arrivals.length === 0) await delay(10);
+      const refusedAt = arrivals[0]!;
+      await delay(300); // the first process has read the 429 and deferred the bucket by now
+      const second = await call(1, instanceId, 'fast');
+      expect(second.ok).toBe(true);
+      expect((await first).ok).toBe(true);
+      const [, ...after] = [...arrivals].sort((a, b) => a - b);
+      expect(after).toHaveLength(2);
+      for (const at of after) expect(at - refusedAt).toBeGreaterThanOrEqual(1900);
     });
   });
 }

@@ -86,6 +86,8 @@ export interface ConnectorResolver {
    * and returns the epoch milliseconds at which the request may go; absent means no limiting.
    */
   reserveSlot?(companyId: string, instanceId: string, bucket: string, limit: EndpointRateLimit, nowMs: number): Promise<number>;
+  /** Keeps a bucket's next slot at or after `untilMs` for every run and process (a 429's Retry-After). */
+  deferSlot?(companyId: string, instanceId: string, bucket: string, untilMs: number): Promise<void>;
   /** Merges fields into the instance's stored credentials (renewed OAuth 2 tokens), encrypted by the server. */
   saveCredentials?(companyId: string, instanceId: string, fields: Record<string, string>): Promise<void>;
   /** The instance's credentials as stored now, bypassing any cache (another process may have renewed a token). */

@@ -2,6 +2,7 @@ import { AppError, type ConnectorConfig, isAppError } from '@weft/schema';
 import { describeUrl } from '../../net/http-client.js';
 import type { HttpResponse } from '../../services.js';
 import type { ShapeContext } from '../../shape.js';
+import type { Throttle } from './rate-limit.js';
 import type { Secrets } from './secrets.js';
 
 const ERROR_BODY_CHARS = 200;
@@ -23,8 +24,8 @@ export interface ExchangeOptions {
   authorise?: (request: OutgoingRequest, fresh: boolean) => Promise<void>;
   /** Whether a 401 is worth one more try with fresh credentials (an OAuth 2 token may have been revoked early). */
   refreshOn401?: boolean;
-  /** Waits for the instance's rate limit (a slot booked in shared storage) before each request, retries included. */
-  throttle?: () => Promise<void>;
+  /** The instance's rate limit: a slot booked in shared storage before each request (retries included), deferred by a Retry-After. */
+  throttle?: Throttle;
   /** Extra log data, e.g. the page number. */
   logData?: Record<string, unknown>;
 }
@@ -51,6 +52,8 @@ export async function exchange(
     }
     if (response.status === 429 && !waited) {
       const delayMs = retryAfterMs(response.headers['retry-after'], ctx.services.now());
+      // Every run of the instance holds back, not only this one: the target is counting the account.
+      if (delayMs !== undefined && options.throttle) await options.throttle.defer(ctx.services.now().getTime() + delayMs);
       if (delayMs !== undefined && delayMs <= MAX_RETRY_AFTER_SECONDS * 1000) {
         waited = true;
         fresh = false;
@@ -59,7 +62,8 @@ export async function exchange(
           message: `waiting ${Math.ceil(delayMs / 1000)} s as the target's Retry-After asks, then sending again`,
           data: { retry_after_ms: delayMs, payload_index: options.payloadIndex },
         });
-        await ctx.services.sleep(delayMs, ctx.signal);
+        // With a rate limit the next slot is already after the deferral: the throttle does the waiting.
+        if (!options.throttle) await ctx.services.sleep(delayMs, ctx.signal);
         continue;
       }
     }
@@ -75,7 +79,7 @@ async function sendOnce(
 ): Promise<HttpResponse> {
   const { secrets } = options;
   const outgoing: OutgoingRequest = { ...request, url: new URL(request.url), headers: { ...request.headers } };
-  if (options.throttle) await options.throttle();
+  if (options.throttle) await options.throttle.wait();
   if (options.authorise) await options.authorise(outgoing, fresh);
   const { method } = outgoing;
   const shownUrl = shownUrlOf(outgoing.url.toString(), secrets);
@@ -134,6 +138,8 @@ export function retryAfterMs(header: string | undefined, now: Date): number | un
   if (header === undefined) return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // Any other number (negative, fractional) is invalid, not a year for Date.parse.
+  if (/^[-+]?[\d.]+$/.test(text)) return undefined;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return undefined;
   return Math.max(0, at - now.getTime());

@@ -19,7 +19,7 @@ import {
   templateScope,
 } from './index.js';
 import { DEFAULT_MAX_PAGES, firstPageUrl, isEmptyPage, nextPageUrl } from './pagination.js';
-import { rateLimiter } from './rate-limit.js';
+import { rateLimiter, type Throttle } from './rate-limit.js';
 import { Secrets } from './secrets.js';
 
 const DATA_FORMATS: Readonly<Record<EndpointDataType, PayloadFormat>> = { json: 'json', xml: 'xml', csv: 'csv', txt: 'text' };
@@ -30,7 +30,7 @@ export interface EndpointCall {
   secrets: Secrets;
   auth: Authoriser;
   /** Set when the endpoint has a rate limit and the resolver can book slots. */
-  throttle?: () => Promise<void>;
+  throttle?: Throttle;
 }
 
 export async function resolveEndpoint(ctx: ShapeContext<ConnectorConfig>): Promise<EndpointCall> {

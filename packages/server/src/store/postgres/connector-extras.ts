@@ -23,6 +23,14 @@ export function connectorExtrasMethods({ db }: PostgresContext): ConnectorExtras
       return Math.max(nowMs, Number(row?.tat_ms ?? nowMs) - windowMs);
     },
 
+    async deferRateSlot(companyId, bucket, untilMs) {
+      await db.run(
+        `INSERT INTO rate_slots (company_id, bucket, tat_ms) VALUES ($1, $2, $3)
+         ON CONFLICT (company_id, bucket) DO UPDATE SET tat_ms = GREATEST(rate_slots.tat_ms, EXCLUDED.tat_ms)`,
+        [companyId, bucket, Math.round(untilMs)],
+      );
+    },
+
     async createOAuthState(state) {
       await db.run('DELETE FROM oauth_states WHERE expires_at_ms < $1', [Date.now()]);
       await db.run(

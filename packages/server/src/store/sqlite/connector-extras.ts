@@ -15,6 +15,8 @@ const SQL = {
   reserve: `INSERT INTO rate_slots (company_id, bucket, tat_ms) VALUES (?, ?, ?)
     ON CONFLICT (company_id, bucket) DO UPDATE SET tat_ms = max(tat_ms, excluded.tat_ms - ?) + ?
     RETURNING tat_ms`,
+  defer: `INSERT INTO rate_slots (company_id, bucket, tat_ms) VALUES (?, ?, ?)
+    ON CONFLICT (company_id, bucket) DO UPDATE SET tat_ms = max(tat_ms, excluded.tat_ms)`,
   insertState: `INSERT INTO oauth_states (id, company_id, instance_id, code_verifier, redirect_uri, expires_at_ms)
     VALUES (?, ?, ?, ?, ?, ?)`,
   consumeState: 'DELETE FROM oauth_states WHERE id = ? RETURNING *',
@@ -34,6 +36,10 @@ export function connectorExtrasMethods({ db }: SqliteContext): ConnectorExtrasSt
       );
       // The booking's own slot: up to a window's worth of requests may go at once.
       return Math.max(nowMs, Number(tat_ms) - windowMs);
+    },
+
+    async deferRateSlot(companyId, bucket, untilMs) {
+      await db.writeOne(() => db.statement(SQL.defer).run(companyId, bucket, Math.round(untilMs)));
     },
 
     async createOAuthState(state) {
