@@ -35,6 +35,10 @@ const { values: args } = parseArgs({
     'database-url': { type: 'string' },
     'redis-url': { type: 'string' },
     workers: { type: 'string', default: '2' },
+    // Both modes one after the other, then one table with them side by side (bench/compare.mjs).
+    compare: { type: 'boolean', default: false },
+    // Also write the results JSON here (used by --compare).
+    out: { type: 'string' },
     // Extra WEFT_* settings for the server (e.g. --set WEFT_WORKER_CONCURRENCY=64), for experiments.
     set: { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', short: 'h', default: false },
@@ -43,6 +47,11 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(readFileSync(path.join(import.meta.dirname, 'README.md'), 'utf8'));
   process.exit(0);
+}
+if (args.compare) {
+  const passOn = process.argv.slice(2).filter((a) => a !== '--compare' && a !== '--distributed');
+  const r = spawnSync(process.execPath, [path.join(import.meta.dirname, 'compare.mjs'), ...passOn], { stdio: 'inherit', cwd: ROOT });
+  process.exit(r.status ?? 1);
 }
 if (args.engine) {
   // The engine micro-benchmark wants --expose-gc for its allocation figures.
@@ -607,6 +616,7 @@ async function finish() {
   const text = `${JSON.stringify(results, null, 2)}\n`;
   writeFileSync(file, text);
   writeFileSync(path.join(dir, 'latest.json'), text);
+  if (args.out) writeFileSync(args.out, text);
   console.log(`\nresults: ${path.relative(process.cwd(), file)} (and bench/results/latest.json)`);
 
   if (dataDir) {
