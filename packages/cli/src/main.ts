@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { flowImport, flowRun } from './commands/flow.js';
 import { keysRotate } from './commands/keys.js';
+import { limits } from './commands/limits.js';
 import { migrate } from './commands/migrate.js';
 import { api, start, worker } from './commands/start.js';
 import { userAdd } from './commands/user.js';
@@ -22,6 +23,10 @@ Usage:
   weft keys rotate                   re-encrypt every instance's credentials under the current key
                                      (WEFT_CREDENTIALS_KEY; old keys in WEFT_CREDENTIALS_OLD_KEYS); safe to re-run
 
+  weft limits show|set|clear --company-id ID [--start-rate N] [--webhook-rate N] [--queued-max N]
+                                     a company's own start rate, webhook rate and queued-runs allowance
+                                     (per minute; 0 lifts the limit); clear goes back to the WEFT_* defaults
+
 Settings come from WEFT_* environment variables (docs/config.md).`;
 
 async function main(argv: string[]): Promise<number> {
@@ -39,6 +44,8 @@ async function main(argv: string[]): Promise<number> {
       if (sub === 'add')
         return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
       break;
+    case 'limits':
+      return limits(sub, parse(rest, { 'company-id': 's', 'start-rate': 's', 'webhook-rate': 's', 'queued-max': 's' }).values);
     case 'keys':
       if (sub === 'rotate') return keysRotate();
       break;

@@ -4,5 +4,6 @@ export { type Config, loadConfig } from './config/index.js';
 export { loadCredentialCipher } from './crypto/credentials.js';
 export { type RotationReport, rotateCredentials } from './crypto/rotate.js';
 export { importFlow } from './http/flows/routes.js';
+export { type CompanyLimits, companyLimitsKey, parseOverride } from './limits/limits.js';
 export type { Store } from './store/types.js';
 export { createSystem, openStore, type System } from './system.js';
