@@ -62,6 +62,7 @@ describe('a PostgreSQL database connector', () => {
           },
         },
         { name: 'broken', direction: 'receive', sql: `SELECT * FROM ${schema}.no_such_table` },
+        { name: 'count orders', direction: 'receive', sql: `SELECT count(*)::int AS n FROM ${schema}.orders` },
       ],
     });
     instanceId = await createInstance(sys, h, {
@@ -178,6 +179,28 @@ describe('a PostgreSQL database connector', () => {
     expect(run.error).toMatch(/could not reach PostgreSQL at 127\.0\.0\.1:1: .*ECONNREFUSED/);
     expect(run.logText).toContain('CONNECTOR_NETWORK_ERROR');
     expect(run.logText).not.toContain(PASSWORD);
+  });
+
+  it('tests an instance with its first receive query, and reports a refused connection', async () => {
+    const test = (id: string, endpoint?: string) =>
+      sys.app.inject({
+        method: 'POST',
+        url: `/api/v1/instances/${id}/test`,
+        headers: h,
+        payload: endpoint === undefined ? {} : { endpoint },
+      });
+    const broken = await test(instanceId, 'broken');
+    expect(broken.statusCode).toBe(200);
+    expect(broken.json().data).toMatchObject({ ok: false, code: 'DATABASE_QUERY_FAILED', endpoint: 'broken' });
+    const refused = await test(refusedInstanceId, 'broken');
+    expect(refused.json().data).toMatchObject({ ok: false, code: 'CONNECTOR_NETWORK_ERROR' });
+    expect(refused.body).not.toContain(PASSWORD);
+    const templated = await test(instanceId, 'orders of customer');
+    // The query needs flow.customer, which a test has not: the template error names it.
+    expect(templated.json().data).toMatchObject({ ok: false, code: 'TEMPLATE_ERROR' });
+    const ok = await test(instanceId, 'count orders');
+    expect(ok.json().data).toMatchObject({ ok: true, endpoint: 'count orders' });
+    expect(ok.json().data.log).toEqual([expect.objectContaining({ message: 'endpoint "count orders" returned 1 rows' })]);
   });
 
   it('refuses an endpoint whose SQL uses a parameter it does not declare, and an auth method a database cannot use', async () => {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { loadCredentialCipher } from '../../crypto/credentials.js';
+import { createDatabaseClient } from '../../database/database-client.js';
 import { createConnectorResolver } from '../../worker/connector-resolver.js';
 import { notFound } from '../errors.js';
 
@@ -23,6 +24,9 @@ export async function instanceTestRoutes(app: FastifyInstance, config: Config, {
   const cipher = await loadCredentialCipher(store, config);
   const http = createHttpClient({ allow: config.egressAllow });
   app.addHook('onClose', () => http.close());
+  // Database instances are tested with a query of their receive endpoint, on pools of their own.
+  const databases = createDatabaseClient({ allow: config.egressAllow, poolSize: 1 });
+  app.addHook('onClose', () => databases.close());
   // No cache: a test right after new credentials were saved must use them.
   const connectors = createConnectorResolver({ store, cipher, ttlMs: 0 });
 
@@ -62,7 +66,7 @@ export async function instanceTestRoutes(app: FastifyInstance, config: Config, {
         }
       }
       const result = await testConnection(
-        { http, now: () => new Date(), sleep: (ms, signal) => delay(ms, undefined, { signal }), connectors },
+        { http, databases, now: () => new Date(), sleep: (ms, signal) => delay(ms, undefined, { signal }), connectors },
         { companyId, instanceId, endpoint },
       );
       return { data: { ...result, endpoint } };
