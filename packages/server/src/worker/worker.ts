@@ -135,7 +135,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (outcome.status === 'interrupted') return 'interrupted';
     if (outcome.status === 'failure') return { status: 'failure', error: outcome.error };
     // A partial success keeps the caught failure as its summary; the run log lists the payloads sent down the catch path.
-    return outcome.error === undefined ? { status: outcome.status } : { status: outcome.status, error: outcome.error };
+    if (outcome.status === 'partial_success' && outcome.error !== undefined) return { status: outcome.status, error: outcome.error };
+    return { status: outcome.status };
   }
 
   /**
