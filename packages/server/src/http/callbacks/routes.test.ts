@@ -308,3 +308,32 @@ describe('the callback trigger with the worker in another system (distributed pa
     expect(res.json()).toEqual({ greeting: 'Hello Remote' });
   });
 });
+
+describe('the callback trigger under the per-company webhook rate', () => {
+  let sys: TestSystem;
+
+  beforeAll(async () => {
+    sys = await createTestSystem({ webhookRatePerMinute: 1 });
+  });
+  afterAll(() => sys.close());
+
+  it('answers 429 with Retry-After once the company used its webhook calls for the minute', async () => {
+    const user = await sys.register();
+    const h = sys.auth(user.token);
+    const flow = (
+      await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'limited', definition: greeter() } })
+    ).json().data;
+    const deploy = await sys.app.inject({
+      method: 'POST',
+      url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`,
+      headers: h,
+      payload: { enable: true },
+    });
+    const url = deploy.json().callback.url as string;
+    const first = await sys.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"name":"a"}' });
+    expect(first.statusCode).toBe(200);
+    const second = await sys.app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"name":"b"}' });
+    expect(second.statusCode).toBe(429);
+    expect(second.headers['retry-after']).toBeDefined();
+  });
+});

@@ -37,7 +37,7 @@ export function callbackUrl(companyId: string, flowId: string, secret: string): 
  * events only wake the wait early. Two doors: the public URL with the flow's webhook secret
  * (`?signature=`), like a webhook, and an authenticated one for API clients.
  */
-export async function callbackRoutes(app: FastifyInstance, _config: Config, { store, queue, events }: AppDeps): Promise<void> {
+export async function callbackRoutes(app: FastifyInstance, _config: Config, { store, queue, events, limits }: AppDeps): Promise<void> {
   await app.register(async (scope) => {
     // Every content type arrives as the bytes sent, as at the webhook.
     scope.removeAllContentTypeParsers();
@@ -62,6 +62,8 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
         const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
         const flow = known ? await store.getFlow(companyId, flowId) : undefined;
         if (!flow) throw notFound('Callback');
+        // Counted like a webhook call, once the caller proved the secret.
+        await limits?.checkWebhook(companyId);
         return answer(request, reply, flow, query);
       },
     });
@@ -79,6 +81,7 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
         const { flowId } = request.params as { flowId: string };
         const flow = await store.getFlow(request.auth.companyId, flowId);
         if (!flow) throw notFound('Flow');
+        await limits?.checkStart(flow.companyId);
         return answer(request, reply, flow, { ...(request.query as Record<string, unknown>) });
       },
     });
