@@ -101,6 +101,29 @@ describe('run_flow shape', () => {
     expect(childIdempotencyKey('run_1', 'trigger/run', 0).length).toBeLessThanOrEqual(255);
   });
 
+  it('hands each child its payload as bytes in its own format, whatever the format (XML, CSV, text, empty)', async () => {
+    const port = new FakeChildRuns();
+    const input = [
+      Payload.fromBytes(Buffer.from('<a>1</a>'), 'xml', { k: 'x' }),
+      Payload.fromBytes(Buffer.from('id,name\n1,A\n'), 'csv'),
+      Payload.fromBytes(Buffer.from('not json {'), 'text'),
+      Payload.empty(),
+    ];
+    const { payloads } = await runFlow({ flow: 'f' }, input, port);
+    expect(port.started.map((s) => [s.payload.format, s.payload.body.toString(), s.payload.meta])).toEqual([
+      ['xml', '<a>1</a>', { k: 'x' }],
+      ['csv', 'id,name\n1,A\n', {}],
+      ['text', 'not json {', {}],
+      ['text', '', {}],
+    ]);
+    expect(payloads.map((p) => [p.format, p.text()])).toEqual([
+      ['xml', '<a>1</a>'],
+      ['csv', 'id,name\n1,A\n'],
+      ['text', 'not json {'],
+      ['text', ''],
+    ]);
+  });
+
   it('starts nothing for an empty bucket', async () => {
     const port = new FakeChildRuns();
     const { payloads, logs } = await runFlow({ flow: 'f', wait: true }, [], port);

@@ -241,6 +241,33 @@ describe('the callback trigger', () => {
     ]);
   });
 
+  it('takes a GET with query parameters as a JSON payload (the secret left out), and answers text as text', async () => {
+    const definition: FlowDefinition = {
+      steps: [callbackTrigger(), { id: 'answer', shape: 'callback', config: {} }],
+      edges: [{ from: 'trigger', to: 'answer' }],
+    };
+    const flow = await deployed(definition);
+    const get = await sys.app.inject({ method: 'GET', url: `${flow.url}&ping=42` });
+    expect(get.statusCode, get.body).toBe(200);
+    expect(get.json()).toEqual({ ping: '42' });
+    const text = await sys.app.inject({ method: 'POST', url: flow.url, headers: { 'content-type': 'text/plain' }, payload: 'just words' });
+    expect(text.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text.body).toBe('just words');
+  });
+
+  it('refuses a malformed JSON body before starting a run', async () => {
+    const flow = await deployed(greeter());
+    const res = await sys.app.inject({
+      method: 'POST',
+      url: flow.url,
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('BAD_JSON');
+    expect(res.headers[RUN_ID_HEADER]).toBeUndefined();
+  });
+
   it('takes an XML body and answers it in XML, and refuses XML with a DOCTYPE', async () => {
     const definition: FlowDefinition = {
       steps: [callbackTrigger(), { id: 'answer', shape: 'callback', config: {} }],
