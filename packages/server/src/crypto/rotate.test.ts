@@ -76,6 +76,9 @@ describe('rotating the credentials key', () => {
       expect(after.keyIdOf(ciphertext)).toBe(nextKey.id);
       expect(onlyNew.decrypt(ciphertext, companyId)).toEqual(plain);
     }
+    const audit = await store.listAudit(companies[0]!, {}, { page: 1, perPage: 100 });
+    expect(audit.rows.filter((e) => e.action === 'instance.credentials_rotated')).toHaveLength(3);
+    expect(audit.rows[0]?.data).toEqual({ key_id: nextKey.id, via: 'weft keys rotate' });
   });
 
   it('is idempotent: a second run changes nothing', async () => {

@@ -52,8 +52,21 @@ export async function rotateCredentials(
         continue;
       }
       const next = cipher.encrypt(plain, row.companyId);
-      if (await store.replaceInstanceSecret(row.companyId, row.instanceId, row.ciphertext, next)) report.rotated++;
-      else report.changedMeanwhile++;
+      if (await store.replaceInstanceSecret(row.companyId, row.instanceId, row.ciphertext, next)) {
+        report.rotated++;
+        // In the company's audit log like every credential change; by the operator's CLI, so no user.
+        await store.appendAudit({
+          companyId: row.companyId,
+          actorType: 'anonymous',
+          actorId: null,
+          action: 'instance.credentials_rotated',
+          targetType: 'instance',
+          targetId: row.instanceId,
+          outcome: 'success',
+          address: null,
+          data: { key_id: cipher.currentKeyId, via: 'weft keys rotate' },
+        });
+      } else report.changedMeanwhile++;
     }
     const last = rows[rows.length - 1];
     if (last === undefined) break;
