@@ -121,6 +121,13 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByRole('link', { name: 'Audit log' }).click();
     const log = page.getByTestId('audit-log');
     await log.getByText('user.created').waitFor();
+    // The actor is named when they are a user of the company.
+    expect(
+      await log
+        .getByRole('row', { name: /user\.created/ })
+        .first()
+        .textContent(),
+    ).toContain('Jane Smith');
     await page.getByLabel(/^Action/).fill('flow.imported');
     await expect.poll(() => log.locator('tbody tr').count()).toBe(1);
     expect(await log.textContent()).not.toContain('user.created');
@@ -204,6 +211,9 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
       'list_orders (GET /orders, receive)',
     ]);
     await endpoint.selectOption('push_orders');
+    await panel.getByRole('button', { name: 'Add variable' }).click();
+    await panel.getByLabel('Variable name').fill('order_id');
+    await panel.getByLabel('Variable value').fill('[[payload.id]]');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     // Unconnected, so the save is refused, but the config was sent as chosen.
     await page.getByTestId('step-problems-connector').waitFor();
@@ -220,6 +230,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     expect(version.body.data.definition.steps.find((s) => s.id === 'connector')!.config).toMatchObject({
       instance: instances.body.data[0]!.id,
       endpoint: 'push_orders',
+      variables: { order_id: '[[payload.id]]' },
     });
   });
 

@@ -60,7 +60,7 @@ describe.skipIf(!HAS_CHROMIUM)('the run logs on a phone', () => {
           // Visually hidden text (the table head of the cards) is clipped to nothing on screen.
           .filter((el) => !el.closest('thead, .visually-hidden') && el.getBoundingClientRect().right > window.innerWidth + 1)
           .slice(0, 3)
-          .map((el) => `${el.tagName}.${el.className}`),
+          .map((el) => `${el.tagName}.${el.className} ${el.textContent?.slice(0, 30)}`),
       };
     });
 
@@ -78,6 +78,10 @@ describe.skipIf(!HAS_CHROMIUM)('the run logs on a phone', () => {
     await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
     expect(page.url()).not.toContain('page=');
     expect(await page.getByText('Page 1 of').count()).toBe(0);
+    await page.getByLabel('Started from').fill('2999-01-01');
+    await page.getByText('No runs match these filters').waitFor();
+    await page.getByLabel('Started from').fill('');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(1);
   });
 
   it('links a retry to the run it retried, and shows a run on the phone without sideways scrolling', async () => {

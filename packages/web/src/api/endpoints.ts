@@ -84,12 +84,24 @@ export const api = {
       body: { payload },
     }),
 
-  listRuns: (query: { flow_id?: string; status?: RunStatus | ''; trigger?: string; page?: number; per_page?: number } = {}) =>
+  listRuns: (
+    query: {
+      flow_id?: string;
+      status?: RunStatus | '';
+      trigger?: string;
+      started_after?: string;
+      started_before?: string;
+      page?: number;
+      per_page?: number;
+    } = {},
+  ) =>
     request<List<Run>>('/flow-runs', {
       query: {
         'filter[flow_id]': query.flow_id,
         'filter[status]': query.status || undefined,
         'filter[trigger]': query.trigger || undefined,
+        'filter[started_after]': query.started_after,
+        'filter[started_before]': query.started_before,
         page: query.page,
         per_page: query.per_page ?? 50,
       },

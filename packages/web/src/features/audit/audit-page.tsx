@@ -22,6 +22,9 @@ export function AuditPage() {
   const [page, setPage] = useState(1);
   const query = { action: action.trim() || undefined, from: dayStart(from), to: dayStart(to, true), page };
   const entries = useAsync(() => api.listAudit(query), [query]);
+  // Actors by name where they are users of the company; API keys and others by id.
+  const users = useAsync(() => api.listUsers(), []);
+  const names = new Map((users.data?.data ?? []).map((u) => [u.id, u.name]));
   const rows = entries.data?.data ?? [];
   const filter = (set: (v: string) => void) => (e: { target: { value: string } }) => {
     set(e.target.value);
@@ -71,7 +74,13 @@ export function AuditPage() {
                     <span className={`badge badge-${e.outcome}`}>{e.outcome}</span>
                   </td>
                   <td>
-                    {e.actor_type.replace('_', ' ')} {e.actor_id ? <code title={e.actor_id}>{shortId(e.actor_id)}</code> : null}
+                    {e.actor_id && names.has(e.actor_id) ? (
+                      names.get(e.actor_id)
+                    ) : (
+                      <>
+                        {e.actor_type.replace('_', ' ')} {e.actor_id ? <code title={e.actor_id}>{shortId(e.actor_id)}</code> : null}
+                      </>
+                    )}
                   </td>
                   <td>
                     {e.target_type ?? ''} {e.target_id ? <code title={e.target_id}>{shortId(e.target_id)}</code> : null}

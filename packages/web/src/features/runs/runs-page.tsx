@@ -8,6 +8,15 @@ import { useAsync } from '../../components/use-async';
 import { Link, navigate, useLocation } from '../../router';
 
 const REFRESH_MS = 2000;
+
+/** A date input's day as the ISO time it starts (local midnight); `nextDay` for an exclusive end. */
+function dayStart(value: string, nextDay = false): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(`${value}T00:00:00`);
+  if (Number.isNaN(d.getTime())) return undefined;
+  if (nextDay) d.setDate(d.getDate() + 1);
+  return d.toISOString();
+}
 const PER_PAGE = 25;
 
 /** Runs, newest first, filtered by flow, status and trigger and paged (all kept in the URL), refreshed every 2 s; cards on a phone. */
@@ -17,10 +26,22 @@ export function RunsPage() {
   const status = (search.get('status') ?? '') as RunStatus | '';
   const trigger = search.get('trigger') ?? '';
   const page = Math.max(1, Number(search.get('page')) || 1);
+  // Days as the date inputs give them (local), sent as the start of that day and of the day after the last.
+  const from = search.get('from') ?? '';
+  const to = search.get('to') ?? '';
   const flows = useAsync(() => api.listFlows(), []);
   const runs = useAsync(
-    () => api.listRuns({ flow_id: flowId || undefined, status, trigger, page, per_page: PER_PAGE }),
-    [flowId, status, trigger, page],
+    () =>
+      api.listRuns({
+        flow_id: flowId || undefined,
+        status,
+        trigger,
+        started_after: dayStart(from),
+        started_before: dayStart(to, true),
+        page,
+        per_page: PER_PAGE,
+      }),
+    [flowId, status, trigger, from, to, page],
     REFRESH_MS,
   );
   const names = new Map((flows.data?.data ?? []).map((f) => [f.id, f.name]));
@@ -73,12 +94,21 @@ export function RunsPage() {
               ))}
             </select>
           </label>
+          <label>
+            Started from
+            <input type="date" value={from} onChange={(e) => setFilter('from', e.target.value)} />
+          </label>
+          <label>
+            Started until
+            <input type="date" value={to} onChange={(e) => setFilter('to', e.target.value)} />
+          </label>
         </div>
       </div>
       <ErrorMessage error={runs.error} />
       {runs.data && rows.length === 0 ? (
         <p className="empty">
-          No runs {flowId || status || trigger ? 'match these filters' : 'yet: start a flow from its page or through the API'}.
+          No runs {flowId || status || trigger || from || to ? 'match these filters' : 'yet: start a flow from its page or through the API'}
+          .
         </p>
       ) : null}
       {rows.length > 0 ? (

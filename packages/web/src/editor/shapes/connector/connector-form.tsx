@@ -49,6 +49,19 @@ export function ConnectorForm({ config, onChange, readOnly, errors }: Props) {
             endpoint={config.endpoint}
             onChange={(c) => onChange(withoutEmpty({ ...common, variables: config.variables, ...c }) as ConnectorConfig)}
           />
+          <VariableRows
+            variables={config.variables ?? {}}
+            onChange={(variables) =>
+              onChange(
+                withoutEmpty({
+                  ...common,
+                  instance: config.instance,
+                  endpoint: config.endpoint,
+                  variables: Object.keys(variables).length ? variables : undefined,
+                }) as ConnectorConfig,
+              )
+            }
+          />
           <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => isEndpointPath(p)))} />
         </>
       ) : (
@@ -156,5 +169,41 @@ function RequestFields({
       </label>
       <FieldErrorList errors={Object.fromEntries(Object.entries(errors).filter(([p]) => p !== 'url'))} />
     </>
+  );
+}
+
+/** Endpoint variables: values (templates allowed) for the endpoint's `{{name}}` places and parameters. */
+function VariableRows({ variables, onChange }: { variables: Record<string, string>; onChange(v: Record<string, string>): void }) {
+  // Rows live here so a half-typed row (no name yet) is not lost on each change.
+  const [rows, setRows] = useState<[string, string][]>(() => Object.entries(variables));
+  const set = (next: [string, string][]) => {
+    setRows(next);
+    onChange(Object.fromEntries(next.filter(([n]) => n.trim() !== '').map(([n, v]) => [n.trim(), v])));
+  };
+  return (
+    <fieldset className="stack">
+      <legend>Endpoint variables</legend>
+      {rows.map(([name, value], i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: rows have no identity but their position
+        <div className="row" key={i}>
+          <label>
+            Variable name
+            <input value={name} onChange={(e) => set(rows.map((r, j) => (j === i ? [e.target.value, r[1]] : r)))} />
+          </label>
+          <label className="grow">
+            Variable value
+            <input value={value} onChange={(e) => set(rows.map((r, j) => (j === i ? [r[0], e.target.value] : r)))} />
+          </label>
+          <button type="button" aria-label={`Remove variable ${name || i + 1}`} onClick={() => set(rows.filter((_, j) => j !== i))}>
+            ✕
+          </button>
+        </div>
+      ))}
+      <div>
+        <button type="button" onClick={() => setRows([...rows, ['', '']])}>
+          Add variable
+        </button>
+      </div>
+    </fieldset>
   );
 }
