@@ -130,11 +130,16 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
     const login = await brokerLogin(store, cipher, flow.companyId, event);
     const { options: connectOptions, socketOptions } = await brokerConnectOptions(event, login, policy);
     const connection = await amqp.connect(connectOptions, socketOptions);
+    // Messages being turned into runs: close() lets them finish (and be acknowledged) first.
+    const inFlight = new Set<Promise<void>>();
+    let cancel: (() => Promise<unknown>) | undefined;
     const consumer: Consumer = {
       fingerprint,
       connection,
       dead: false,
       async close() {
+        await cancel?.().catch(() => {});
+        await Promise.allSettled([...inFlight]);
         consumer.connection = undefined;
         await connection.close().catch(() => {});
       },
@@ -153,13 +158,15 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
       await channel.prefetch(event.prefetch ?? DEFAULT_PREFETCH);
       await channel.checkQueue(event.queue);
       if (event.dead_letter_queue !== undefined) await channel.checkQueue(event.dead_letter_queue);
-      await channel.consume(event.queue, (message) => {
+      const { consumerTag } = await channel.consume(event.queue, (message) => {
         if (message === null) {
           died('was cancelled by the broker (queue deleted?)')();
           return;
         }
-        void handle(flow, channel, message);
+        const work = handle(flow, channel, message).finally(() => inFlight.delete(work));
+        inFlight.add(work);
       });
+      cancel = () => channel.cancel(consumerTag);
     } catch (err) {
       await connection.close().catch(() => {});
       throw err;
