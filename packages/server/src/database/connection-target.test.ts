@@ -1,6 +1,6 @@
 import { createEgressPolicy } from '@weft/engine';
 import { describe, expect, it } from 'vitest';
-import { connectionTarget, type Lookup } from './connection-target.js';
+import { connectionTarget, type Lookup, systemLookup } from './connection-target.js';
 
 const open = createEgressPolicy(['127.0.0.1', '10.0.0.0/8']);
 const closed = createEgressPolicy([]);
@@ -80,4 +80,19 @@ describe('connectionTarget', () => {
       },
     );
   });
+});
+
+describe('connectionTarget with the system resolver', () => {
+  // Database URLs are not http(s): WHATWG URL leaves their numeric hosts as written, so the
+  // resolver turns them into addresses, and the guard judges the address.
+  it.each(['2130706433', '0x7f000001', '0177.0.0.1', '127.1', 'localhost', '[::ffff:127.0.0.1]', '[::1]', '0.0.0.0'])(
+    'refuses the loopback spelling %s',
+    async (host) => {
+      await expect(
+        connectionTarget({ key: 'i', protocol: 'postgres', url: `postgres://${host}:5432/test` }, closed, systemLookup),
+      ).rejects.toMatchObject({
+        code: 'EGRESS_DENIED',
+      });
+    },
+  );
 });
