@@ -6,6 +6,8 @@ import type { Options } from 'amqplib';
 import type { CredentialCipher } from '../crypto/credentials.js';
 import type { Store } from '../store/types.js';
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 export interface BrokerLogin {
   username?: string;
   password?: string;
@@ -63,8 +65,9 @@ export async function brokerConnectOptions(
     ...(login.password === undefined ? {} : { password: login.password }),
     heartbeat: 30,
   };
-  // TLS checks the certificate against the name, not the pinned address.
-  return { options, socketOptions: tls ? { servername: host } : {} };
+  // TLS checks the certificate against the name, not the pinned address. The timeout keeps a
+  // broker that never answers from holding up the other flows' consumers.
+  return { options, socketOptions: { timeout: CONNECT_TIMEOUT_MS, ...(tls ? { servername: host } : {}) } };
 }
 
 /** The URL as it may appear in logs: never with a login. */
