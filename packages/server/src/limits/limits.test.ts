@@ -104,3 +104,31 @@ describe('limit overrides', () => {
     expect(parseOverride('[1]')).toEqual({});
   });
 });
+
+describe.skipIf(!process.env.WEFT_TEST_REDIS_URL)('start limits with Redis', () => {
+  it('are one allowance for two API processes on the same data', async () => {
+    const { randomUUID } = await import('node:crypto');
+    const shared = { startRatePerMinute: 4, redisUrl: process.env.WEFT_TEST_REDIS_URL, redisPrefix: `weft-limits-${randomUUID()}` };
+    const first = await createTestSystem(shared, { worker: false });
+    const second = await createTestSystem({ ...shared, dataDir: first.dataDir }, { worker: false });
+    try {
+      const h = first.auth((await first.register()).token);
+      const flowId = await deployedFlow(first, h);
+      const statuses: number[] = [];
+      for (let i = 0; i < 6; i++) {
+        const sys = i % 2 === 0 ? first : second;
+        const res = await sys.app.inject({
+          method: 'POST',
+          url: `/api/v1/flows/${flowId}/start`,
+          headers: h,
+          payload: { payload: fixture('customers-10.json') },
+        });
+        statuses.push(res.statusCode);
+      }
+      expect(statuses).toEqual([200, 200, 200, 200, 429, 429]);
+    } finally {
+      await second.close();
+      await first.close();
+    }
+  });
+});

@@ -1,4 +1,7 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../lazy-require.js';
+
+const loadRedis = lazyRequire<typeof import('ioredis')>('ioredis');
 
 /**
  * Token buckets, one per key: `perMinute` tokens, refilled evenly over a minute, so a quiet
@@ -65,7 +68,7 @@ export class RedisRateLimiter implements RateLimiter {
   readonly #onError: (err: unknown) => void;
 
   constructor(options: { url: string; prefix: string; onError?: (err: unknown) => void }) {
-    this.#redis = new Redis(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
+    this.#redis = new (loadRedis().Redis)(options.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false });
     this.#redis.on('error', () => {});
     this.#redis.defineCommand('weftTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN_LUA });
     this.#prefix = options.prefix;
