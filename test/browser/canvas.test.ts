@@ -1,7 +1,7 @@
 import type { FlowDefinition } from '@weft/schema';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure } from './dashboard-support.js';
+import { connect, type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
 const RULES = [{ source: 'id', target: 'id' }];
 /** A route step whose two routes feed two maps (a saved draft must be valid, so everything is connected). */
@@ -66,6 +66,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flow canvas in a browser', () => {
     const dialog = page.getByRole('dialog', { name: 'Label the connection' });
     await dialog.waitFor();
     expect(await dialog.getByLabel('Edge label').locator('option').allTextContents()).toEqual(['uk', 'eu']);
+    expect(await unlabelledControls(page)).toEqual([]);
     await dialog.getByLabel('Edge label').selectOption('uk');
     await dialog.getByRole('button', { name: 'Connect' }).click();
     await expect.poll(edgeLabels).toEqual(['uk', 'uk']);
@@ -94,6 +95,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flow canvas in a browser', () => {
     await expect.poll(async () => sorted(await edgeLabels())).toEqual(['eu', 'uk', 'uk']);
     await panel.getByLabel('Label of the edge to to_uk (uk)').selectOption('eu');
     await expect.poll(async () => sorted(await edgeLabels())).toEqual(['eu', 'eu', 'uk']);
+    expect(await unlabelledControls(page)).toEqual([]);
     await panel.getByRole('button', { name: 'Remove the edge to to_eu (eu)' }).click();
     await expect.poll(async () => sorted(await edgeLabels())).toEqual(['eu', 'uk']);
   });
@@ -192,6 +194,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flow canvas in a browser', () => {
     await panel.getByLabel('Start from').selectOption('0 9 * * 1-5');
     await panel.getByRole('button', { name: 'Add schedule' }).click();
     const row = panel.getByTestId('schedule-1');
+    expect(await unlabelledControls(page)).toEqual([]);
     await row.getByText(/Monday through Friday/).waitFor();
     const next = (await row.getByText(/^Next:/).textContent()) ?? '';
     expect(next.match(/09:00 UTC/g)?.length).toBe(3);

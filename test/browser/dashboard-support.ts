@@ -121,3 +121,23 @@ export async function connect(page: Page, from: string, to: string): Promise<voi
   await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, { steps: 5 });
   await page.mouse.up();
 }
+
+/**
+ * Form controls and buttons on the page that have no accessible name (no label, aria-label,
+ * aria-labelledby, title or text), each described by its tag and a bit of its HTML.
+ */
+export function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const named = (el: HTMLElement): boolean => {
+      if (el.getAttribute('aria-label')?.trim() || el.getAttribute('title')?.trim()) return true;
+      const by = el.getAttribute('aria-labelledby');
+      if (by && by.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+      const labels = (el as HTMLInputElement).labels;
+      if (labels && [...labels].some((l) => l.textContent?.trim())) return true;
+      return el.tagName === 'BUTTON' && !!el.textContent?.trim();
+    };
+    return [...document.querySelectorAll<HTMLElement>('input:not([type=hidden]), select, textarea, button')]
+      .filter((el) => !named(el))
+      .map((el) => `${el.tagName.toLowerCase()}: ${el.outerHTML.slice(0, 120)}`);
+  });
+}

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure } from './dashboard-support.js';
+import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
 const SECRET = 'CANARY-KEY-7731';
 
@@ -29,6 +29,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.goto('/flows');
     await page.getByText('Page 1 of 2').waitFor();
     expect(await rows().count()).toBe(25);
+    expect(await unlabelledControls(page)).toEqual([]);
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2 of 2').waitFor();
     await expect.poll(() => rows().count()).toBe(2);
@@ -111,6 +112,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     };
     await add('sam@acme.test');
     await page.getByText('Added Sam Jones as read only.').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     await page.getByRole('cell', { name: 'sam@acme.test' }).waitFor();
     expect(await page.getByRole('row', { name: /Sam Jones/ }).textContent()).toContain('read only');
     await add('SAM@acme.test');
@@ -121,6 +123,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByRole('link', { name: 'Audit log' }).click();
     const log = page.getByTestId('audit-log');
     await log.getByText('user.created').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     // The actor is named when they are a user of the company.
     expect(
       await log
@@ -183,6 +186,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
 
     await row.getByRole('button', { name: 'Edit Live ERP' }).click();
     await page.getByText('Leave empty to keep them').waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
     expect(await page.getByLabel('Credential key').inputValue()).toBe('');
     await page.getByLabel('Instance name').fill('Live ERP (EU)');
     await page.getByRole('button', { name: 'Save instance' }).click();
@@ -211,6 +215,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
       'list_orders (GET /orders, receive)',
     ]);
     await endpoint.selectOption('push_orders');
+    expect(await unlabelledControls(page)).toEqual([]);
     await panel.getByRole('button', { name: 'Add variable' }).click();
     await panel.getByLabel('Variable name').fill('order_id');
     await panel.getByLabel('Variable value').fill('[[payload.id]]');

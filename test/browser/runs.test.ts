@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure } from './dashboard-support.js';
+import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
 const PHONE = { width: 375, height: 667 };
 const RUNS = 27;
@@ -68,6 +68,7 @@ describe.skipIf(!HAS_CHROMIUM)('the run logs on a phone', () => {
     await page.goto('/runs');
     await page.getByText(`Page 1 of 2`).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(25);
+    expect(await unlabelledControls(page)).toEqual([]);
     expect(await overflows()).toEqual({ page: false, content: false, widest: [] });
     await page.getByRole('button', { name: 'Next page' }).click();
     await page.getByText('Page 2 of 2').waitFor();
