@@ -16,7 +16,8 @@ export async function assertNoSelfRunFlow(store: Store, version: FlowVersion, de
   if (!flow) return;
   const details: Record<string, string[]> = {};
   const add = (path: string, message: string) => {
-    (details[`definition.${path}`] ??= []).push(message);
+    const key = `definition.${path}`;
+    details[key] = [...(details[key] ?? []), message];
   };
   for (const problem of runFlowSelfReferences(definition, { id: flow.id, name: flow.name })) add(problem.path, problem.message);
   if (Object.keys(details).length === 0) {
