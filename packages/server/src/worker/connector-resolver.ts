@@ -71,6 +71,21 @@ export function createConnectorResolver(options: ConnectorResolverOptions): Conn
       const intervalMs = Math.ceil((limit.per_seconds * 1000) / limit.requests);
       return store.reserveRateSlot(companyId, `${instanceId}:${bucket}`, intervalMs, intervalMs, Math.round(nowMs));
     },
+    async resolveAuth(companyId, instanceId): Promise<ResolvedEndpoint> {
+      const { connector, instance, credentials } = await load(companyId, instanceId);
+      const variables: Record<string, string> = {};
+      for (const [name, variable] of Object.entries(connector.variables))
+        if (variable.default !== undefined) variables[name] = variable.default;
+      Object.assign(variables, instance.variables);
+      return {
+        connectorId: connector.id,
+        instanceId: instance.id,
+        baseUrl: fillBaseUrl(connector, instance, variables),
+        variables,
+        endpoint: { name: '(auth only)', method: 'GET', path: '', query: {}, headers: {}, data_type: 'json', direction: 'receive' },
+        auth: authOf(connector, instance, credentials),
+      };
+    },
     async deferSlot(companyId, instanceId, bucket, untilMs) {
       await store.deferRateSlot(companyId, `${instanceId}:${bucket}`, untilMs);
     },

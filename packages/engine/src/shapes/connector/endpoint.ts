@@ -86,6 +86,8 @@ export interface ConnectorResolver {
    * and returns the epoch milliseconds at which the request may go; absent means no limiting.
    */
   reserveSlot?(companyId: string, instanceId: string, bucket: string, limit: EndpointRateLimit, nowMs: number): Promise<number>;
+  /** The instance with its auth but no endpoint (a stand-in one), for testing a token request alone. */
+  resolveAuth?(companyId: string, instanceId: string): Promise<ResolvedEndpoint>;
   /** Keeps a bucket's next slot at or after `untilMs` for every run and process (a 429's Retry-After). */
   deferSlot?(companyId: string, instanceId: string, bucket: string, untilMs: number): Promise<void>;
   /** Merges fields into the instance's stored credentials (renewed OAuth 2 tokens), encrypted by the server. */

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { type ConnectorConfig, isAppError } from '@weft/schema';
+import { AppError, type ConnectorConfig, isAppError } from '@weft/schema';
 import type { EngineServices } from '../../services.js';
 import type { ShapeContext, StepLog } from '../../shape.js';
+import { authoriser } from './auth.js';
 import type { ConnectorResolver } from './endpoint.js';
 import { connectorShape } from './index.js';
+import { Secrets } from './secrets.js';
 
 export interface ConnectionTestResult {
   ok: boolean;
@@ -23,7 +25,8 @@ export interface ConnectionTestResult {
  */
 export async function testConnection(
   services: EngineServices & { connectors: ConnectorResolver },
-  input: { companyId: string; instanceId: string; endpoint: string; timeoutSeconds?: number },
+  /** Without an endpoint only the auth method's token is fetched (OAuth 2 client credentials). */
+  input: { companyId: string; instanceId: string; endpoint?: string; timeoutSeconds?: number },
 ): Promise<ConnectionTestResult> {
   const base = services.connectors;
   // One request: pagination stripped, so a test never pages through a whole API.
@@ -36,7 +39,11 @@ export async function testConnection(
     },
   };
   const log: StepLog[] = [];
-  const config: ConnectorConfig = { instance: input.instanceId, endpoint: input.endpoint, timeout_seconds: input.timeoutSeconds ?? 30 };
+  const config: ConnectorConfig = {
+    instance: input.instanceId,
+    endpoint: input.endpoint ?? '(auth only)',
+    timeout_seconds: input.timeoutSeconds ?? 30,
+  };
   const ctx: ShapeContext<ConnectorConfig> = {
     step: { id: 'test-connection', shape: 'connector', config: config as unknown as Record<string, unknown> },
     config,
@@ -64,7 +71,8 @@ export async function testConnection(
     return null;
   };
   try {
-    await connectorShape.execute(ctx, []);
+    if (input.endpoint === undefined) await fetchTokenOnly(ctx, base, input.companyId, input.instanceId);
+    else await connectorShape.execute(ctx, []);
     return { ok: true, status: lastStatus(), duration_ms: Math.round(performance.now() - started), log };
   } catch (err) {
     const duration = Math.round(performance.now() - started);
@@ -72,4 +80,19 @@ export async function testConnection(
       return { ok: false, status: lastStatus(), duration_ms: duration, code: 'INTERNAL', message: 'the test failed unexpectedly', log };
     return { ok: false, status: lastStatus(), duration_ms: duration, code: err.code, message: err.message, log };
   }
+}
+
+/** The auth method's token request alone (its log line carries the status), for instances without an endpoint to call. */
+async function fetchTokenOnly(ctx: ShapeContext<ConnectorConfig>, resolver: ConnectorResolver, companyId: string, instanceId: string) {
+  if (resolver.resolveAuth === undefined)
+    throw new AppError('STEP_FAILED', 'this resolver cannot test an auth method alone', { retryable: false });
+  const resolved = await resolver.resolveAuth(companyId, instanceId);
+  if (resolved.auth.type !== 'oauth2_client_credentials') {
+    throw new AppError('STEP_FAILED', `the ${resolved.auth.type} auth method has no token request to test; name an endpoint to call`, {
+      retryable: false,
+    });
+  }
+  const secrets = new Secrets();
+  for (const value of Object.values(resolved.auth.credentials)) secrets.add(value);
+  await authoriser(ctx, resolver, resolved, secrets).authorise({ method: 'GET', url: new URL(resolved.baseUrl), headers: {} }, true);
 }

@@ -16,9 +16,13 @@ describe('POST /api/v1/instances/{id}/test', () => {
   beforeAll(async () => {
     // The target echoes what it saw, the key included, as careless APIs do.
     sink = await startSink((d) =>
-      d.headers['x-api-key'] === CANARY
-        ? { status: 200, body: JSON.stringify({ orders: [], page: d.url }) }
-        : { status: 403, body: JSON.stringify({ error: 'bad key', saw: d.headers['x-api-key'] ?? null }) },
+      d.url === '/token'
+        ? new URLSearchParams(d.body).get('client_secret') === CANARY
+          ? { status: 200, body: JSON.stringify({ access_token: 'TOKEN-1', expires_in: 60 }) }
+          : { status: 401, body: JSON.stringify({ error: 'invalid_client' }) }
+        : d.headers['x-api-key'] === CANARY
+          ? { status: 200, body: JSON.stringify({ orders: [], page: d.url }) }
+          : { status: 403, body: JSON.stringify({ error: 'bad key', saw: d.headers['x-api-key'] ?? null }) },
     );
     sys = await createTestSystem({ egressAllow: ['127.0.0.1'] }, { worker: false });
     h = sys.auth((await sys.register()).token);
@@ -140,6 +144,44 @@ describe('POST /api/v1/instances/{id}/test', () => {
     expect(none.statusCode).toBe(422);
     expect(none.json().errors.endpoint[0]).toMatch(/no receive endpoint/);
     expect((await test(id, { endpoint: 'orders', extra: true })).statusCode).toBe(422);
+  });
+
+  it('fetches only the token of an OAuth 2 client credentials instance that has no receive endpoint', async () => {
+    const connector = await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/connectors',
+      headers: h,
+      payload: {
+        name: 'Token only',
+        protocol: 'http',
+        base_url: `${sink.url}/api`,
+        auth_methods: [{ type: 'oauth2_client_credentials', token_url: `${sink.url}/token` }],
+        endpoints: [{ name: 'push', method: 'POST', path: '/x', data_type: 'json', direction: 'send' }],
+      },
+    });
+    const make = async (secret: string) =>
+      (
+        await sys.app.inject({
+          method: 'POST',
+          url: '/api/v1/instances',
+          headers: h,
+          payload: {
+            connector_id: connector.json().data.id,
+            name: 'T',
+            auth_method: 'oauth2_client_credentials',
+            credentials: { client_id: 'weft', client_secret: secret },
+          },
+        })
+      ).json().data.id as string;
+    const before = sink.deliveries.length;
+    const good = await test(await make(CANARY));
+    expect(good.json().data).toMatchObject({ ok: true, status: 200, endpoint: null });
+    expect(sink.deliveries.slice(before).map((d) => d.url)).toEqual(['/token']);
+    const bad = await test(await make(`${CANARY}-wrong`));
+    expect(bad.json().data).toMatchObject({ ok: false, status: 401, code: 'CONNECTOR_HTTP_ERROR' });
+    expect(bad.json().data.message).toMatch(/OAuth 2 token request .* answered 401 without an access token \(invalid_client\)/);
+    expect(bad.body).not.toContain(CANARY);
+    expect(good.body).not.toContain('TOKEN-1');
   });
 
   it('answers 404 for another company’s instance and an unknown id', async () => {

@@ -8,6 +8,7 @@ import type { Config } from '../../config/index.js';
 import { loadCredentialCipher } from '../../crypto/credentials.js';
 import { createDatabaseClient } from '../../database/database-client.js';
 import { createConnectorResolver } from '../../worker/connector-resolver.js';
+import { authMethodKey } from '../connectors/schema.js';
 import { notFound } from '../errors.js';
 
 const InstanceId = Type.Object({ instanceId: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -29,6 +30,13 @@ export async function instanceTestRoutes(app: FastifyInstance, config: Config, {
   app.addHook('onClose', () => databases.close());
   // No cache: a test right after new credentials were saved must use them.
   const connectors = createConnectorResolver({ store, cipher, ttlMs: 0 });
+  const services = {
+    http,
+    databases,
+    now: () => new Date(),
+    sleep: (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal }),
+    connectors,
+  };
 
   app.post(
     '/api/v1/instances/:instanceId/test',
@@ -59,16 +67,19 @@ export async function instanceTestRoutes(app: FastifyInstance, config: Config, {
       if (endpoint === undefined) {
         // Only a receive endpoint is chosen by itself: a test must not create or change data at the target.
         endpoint = connector.endpoints.find((e) => e.direction === 'receive')?.name as string | undefined;
+        const method = connector.authMethods.find((m) => authMethodKey(m) === instance.authMethod);
+        if (endpoint === undefined && method?.type === 'oauth2_client_credentials') {
+          // Nothing safe to call, but the token request alone shows whether the client credentials work.
+          const result = await testConnection(services, { companyId, instanceId });
+          return { data: { ...result, endpoint: null } };
+        }
         if (endpoint === undefined) {
           throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
             details: { endpoint: ['the connector has no receive endpoint to test with; name the endpoint to call'] },
           });
         }
       }
-      const result = await testConnection(
-        { http, databases, now: () => new Date(), sleep: (ms, signal) => delay(ms, undefined, { signal }), connectors },
-        { companyId, instanceId, endpoint },
-      );
+      const result = await testConnection(services, { companyId, instanceId, endpoint });
       return { data: { ...result, endpoint } };
     },
   );
