@@ -170,7 +170,15 @@ describe('dedupe shape', () => {
     expect((await dedupe(config, [json([])], memoryDataPorts())).map((p) => p.value())).toEqual([[]]);
   });
 
-  it('fails on text and unparseable payloads, naming the payload', async () => {
+  it('dedupes whole text payloads by their text when there is no path and no key_field', async () => {
+    const ports = memoryDataPorts();
+    const text = (t: string) => Payload.fromBytes(Buffer.from(t), 'text');
+    await dedupe({ pool: 'notes' }, [text('hello')], ports, run('r1'));
+    const out = await dedupe({ pool: 'notes' }, [text('hello'), text('world'), text('world')], ports, run('r2'));
+    expect(out.map((p) => p.text())).toEqual(['world']);
+  });
+
+  it('fails on text payloads with a key_field, and on unparseable payloads, naming the payload', async () => {
     const text = await failure(dedupe(config, [Payload.fromBytes(Buffer.from('hi'), 'text')], memoryDataPorts()));
     expect(text.code).toBe('PAYLOAD_STRUCTURE_ERROR');
     const bad = await failure(dedupe(config, [json([]), Payload.fromBytes(Buffer.from('[1,'), 'json')], memoryDataPorts()));

@@ -27,6 +27,7 @@ interface Scanned {
  *   value exactly one keeps its record. A retry of the step sees the values its earlier attempt
  *   recorded as new again, so nothing is lost to a failure after the pool was written.
  * - An object where the list is expected is one record: the whole payload is kept or removed.
+ *   Without path and key_field a text payload is one record too, compared by its text.
  * - Records without the key (missing, null, empty) pass, counted in a warning; payloads with
  *   nothing at `path` pass unchanged. A payload whose records all go, at the root, is dropped.
  */
@@ -48,8 +49,10 @@ export const dedupeShape: Shape<DedupeConfig> = {
     let records = 0;
     for (const [index, payload] of input.entries()) {
       const position = payloadPosition(index, input.length);
-      const root = structuredValue(payload, 'dedupe', position);
-      const located = locateRecords(root, path, 'dedupe', position);
+      // A text payload has no records, but deduping whole payloads (no path, no key_field) compares its text.
+      const wholeText = payload.format === 'text' && path.segments.length === 0 && keyPath === undefined;
+      const root = wholeText ? payload.text() : structuredValue(payload, 'dedupe', position);
+      const located: Located = wholeText ? { kind: 'list', records: [root], single: true } : locateRecords(root, path, 'dedupe', position);
       if (located.kind === 'missing') {
         missingPath++;
         scanned.push(undefined);
