@@ -7,10 +7,13 @@ describe('caches API, over caches written by flows', () => {
   let h: Record<string, string>;
   let other: Record<string, string>;
   let cacheId: string;
+  let companyId: string;
 
   beforeAll(async () => {
     sys = await createTestSystem();
-    h = sys.auth((await sys.register()).token);
+    const owner = await sys.register();
+    companyId = owner.companyId;
+    h = sys.auth(owner.token);
     other = sys.auth((await sys.register()).token);
     const flow = await createFlow(
       sys,
@@ -54,6 +57,28 @@ describe('caches API, over caches written by flows', () => {
     const all = await sys.app.inject({ url: `/api/v1/caches/${cacheId}/entries/all`, headers: h });
     expect(all.json().data).toMatchObject({ key: 'all', format: 'json', content: [{ id: 1 }, { id: 2 }, { id: 3 }], expires_at: null });
     expect((await sys.app.inject({ url: `/api/v1/caches/${cacheId}`, headers: h })).json().data.entries).toBe(3);
+  });
+
+  it('reads an entry whose key holds a slash or spaces, sent URL-encoded', async () => {
+    const cache = (await sys.app.inject({ url: `/api/v1/caches/${cacheId}`, headers: h })).json().data;
+    const address = { companyId, name: cache.name, scope: 'company' as const, scopeId: '' };
+    await sys.store.putCacheEntry(address, {
+      key: 'page/1 of 2',
+      format: 'text',
+      body: Buffer.from('hi'),
+      meta: {},
+      expiresAt: null,
+      append: false,
+      maxBytes: 1e6,
+    });
+    const res = await sys.app.inject({ url: `/api/v1/caches/${cacheId}/entries/${encodeURIComponent('page/1 of 2')}`, headers: h });
+    expect(res.json().data).toMatchObject({ key: 'page/1 of 2', format: 'text', content: 'hi' });
+    const gone = await sys.app.inject({
+      method: 'DELETE',
+      url: `/api/v1/caches/${cacheId}/entries/${encodeURIComponent('page/1 of 2')}`,
+      headers: h,
+    });
+    expect(gone.statusCode).toBe(204);
   });
 
   it('answers 404 for unknown caches and entries, and for another company’s', async () => {
