@@ -1,5 +1,5 @@
-import ivm from 'isolated-vm';
 import { SCRIPT_FILENAME } from './bootstrap.js';
+import { loadIvm } from './load-ivm.js';
 import type { TranspileProblem } from './transpile.js';
 
 const CHECK_MEMORY_LIMIT_MB = 32;
@@ -12,7 +12,7 @@ const STACK_LOCATION = new RegExp(`${SCRIPT_FILENAME.replace('.', '\\.')}:(\\d+)
  * it throws or leaves no function `main`. Undefined when the script is ready to run.
  */
 export function mainProblem(code: string): TranspileProblem | undefined {
-  const isolate = new ivm.Isolate({ memoryLimit: CHECK_MEMORY_LIMIT_MB });
+  const isolate = new (loadIvm().Isolate)({ memoryLimit: CHECK_MEMORY_LIMIT_MB });
   try {
     const context = isolate.createContextSync();
     try {

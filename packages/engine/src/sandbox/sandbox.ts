@@ -1,6 +1,7 @@
 import { AppError } from '@weft/schema';
-import ivm from 'isolated-vm';
+import type ivm from 'isolated-vm';
 import { bootstrapSource, SCRIPT_FILENAME } from './bootstrap.js';
+import { loadIvm } from './load-ivm.js';
 
 export interface SandboxOptions {
   /** Heap limit of each isolate; isolated-vm may let a hostile script reach 2-3 times this before it stops it. */
@@ -184,7 +185,7 @@ function createIsolatePool(memoryLimitMb: number) {
     checkout(): ivm.Isolate {
       let isolate = idle.pop();
       while (isolate?.isDisposed) isolate = idle.pop();
-      isolate ??= new ivm.Isolate({ memoryLimit: memoryLimitMb });
+      isolate ??= new (loadIvm().Isolate)({ memoryLimit: memoryLimitMb });
       busy.add(isolate);
       runs.set(isolate, (runs.get(isolate) ?? 0) + 1);
       return isolate;

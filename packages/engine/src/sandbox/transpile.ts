@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
-import ivm from 'isolated-vm';
 import { SCRIPT_FILENAME } from './bootstrap.js';
+import { loadIvm } from './load-ivm.js';
 
 // esbuild costs ~13 MB of resident memory once loaded, and only deploying a TypeScript script
 // needs it, so it is loaded on first use rather than when the server starts.
@@ -65,7 +65,7 @@ function esbuildProblems(err: unknown): TranspileProblem[] {
 }
 
 function classicScriptProblem(code: string): TranspileProblem | undefined {
-  const isolate = new ivm.Isolate({ memoryLimit: CHECK_MEMORY_LIMIT_MB });
+  const isolate = new (loadIvm().Isolate)({ memoryLimit: CHECK_MEMORY_LIMIT_MB });
   try {
     isolate.compileScriptSync(code, { filename: SCRIPT_FILENAME }).release();
     return undefined;

@@ -1,7 +1,8 @@
 import type { BoundStatement } from '@weft/engine';
 import { AppError } from '@weft/schema';
-import mysql from 'mysql2/promise';
-import pg from 'pg';
+import type mysql from 'mysql2/promise';
+import type pg from 'pg';
+import { lazyRequire } from '../lazy-require.js';
 import type { ConnectionTarget } from './connection-target.js';
 
 /** One pool of one instance's database, whatever the driver. */
@@ -17,12 +18,15 @@ export interface PoolOptions {
   connectTimeoutMs: number;
 }
 
+const loadPg = lazyRequire<typeof pg>('pg');
+const loadMysql = lazyRequire<typeof mysql>('mysql2/promise');
+
 export function openPool(target: ConnectionTarget, options: PoolOptions): DriverPool {
   return target.protocol === 'postgres' ? postgresPool(target, options) : mysqlPool(target, options);
 }
 
 function postgresPool(target: ConnectionTarget, options: PoolOptions): DriverPool {
-  const pool = new pg.Pool({
+  const pool = new (loadPg().Pool)({
     host: target.address,
     port: target.port,
     database: target.database,
@@ -76,7 +80,7 @@ function postgresPool(target: ConnectionTarget, options: PoolOptions): DriverPoo
 }
 
 function mysqlPool(target: ConnectionTarget, options: PoolOptions): DriverPool {
-  const pool = mysql.createPool({
+  const pool = loadMysql().createPool({
     // mysql2 takes the TLS server name from host, so with TLS the (checked) name is used rather than the pinned address.
     host: target.tls ? target.host : target.address,
     port: target.port,

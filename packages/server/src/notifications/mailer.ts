@@ -1,5 +1,8 @@
 import { AppError } from '@weft/schema';
-import nodemailer from 'nodemailer';
+import type nodemailer from 'nodemailer';
+import { lazyRequire } from '../lazy-require.js';
+
+const loadNodemailer = lazyRequire<typeof nodemailer>('nodemailer');
 
 export interface MailMessage {
   to: string[];
@@ -25,7 +28,7 @@ export interface MailerOptions {
  * fails a notify step (which retries) instead of holding it for nodemailer's default minutes.
  */
 export function createMailer(options: MailerOptions): Mailer {
-  const transport = nodemailer.createTransport({
+  const transport = loadNodemailer().createTransport({
     url: options.url,
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,

@@ -10,12 +10,19 @@ import {
   type Tracer,
   trace,
 } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { HttpClient } from '@weft/engine';
+import { lazyRequire } from '../lazy-require.js';
+
+// The SDK is loaded when tracing is configured, not at start: untraced processes (the default)
+// keep its ~20 MB out of their memory. The API above is tiny and its globals are shared by both
+// module builds (keyed by Symbol.for), so the SDK's CommonJS build sees the same context.
+const sdk = {
+  contextHooks: lazyRequire<typeof import('@opentelemetry/context-async-hooks')>('@opentelemetry/context-async-hooks'),
+  core: lazyRequire<typeof import('@opentelemetry/core')>('@opentelemetry/core'),
+  exporter: lazyRequire<typeof import('@opentelemetry/exporter-trace-otlp-http')>('@opentelemetry/exporter-trace-otlp-http'),
+  resources: lazyRequire<typeof import('@opentelemetry/resources')>('@opentelemetry/resources'),
+  traceBase: lazyRequire<typeof import('@opentelemetry/sdk-trace-base')>('@opentelemetry/sdk-trace-base'),
+};
 
 /**
  * OpenTelemetry traces, exported over OTLP/HTTP (JSON) when WEFT_OTEL_EXPORTER_OTLP_ENDPOINT is
@@ -33,20 +40,22 @@ export interface Tracing {
   shutdown(): Promise<void>;
 }
 
-const propagator = new W3CTraceContextPropagator();
 let contextManagerSet = false;
 
 export function createTracing(options: { endpoint: string; serviceName?: string; flushDelayMs?: number }): Tracing {
   if (!contextManagerSet) {
     // Once per process: a second registration would be refused and the first one keeps working.
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    context.setGlobalContextManager(new (sdk.contextHooks().AsyncLocalStorageContextManager)().enable());
     contextManagerSet = true;
   }
   const url = `${options.endpoint.replace(/\/+$/, '')}/v1/traces`;
+  const { BasicTracerProvider, BatchSpanProcessor } = sdk.traceBase();
+  const exporter = new (sdk.exporter().OTLPTraceExporter)({ url });
   const provider = new BasicTracerProvider({
-    resource: resourceFromAttributes({ 'service.name': options.serviceName ?? 'weft' }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url }), { scheduledDelayMillis: options.flushDelayMs ?? 1000 })],
+    resource: sdk.resources().resourceFromAttributes({ 'service.name': options.serviceName ?? 'weft' }),
+    spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: options.flushDelayMs ?? 1000 })],
   });
+  const propagator = new (sdk.core().W3CTraceContextPropagator)();
   const tracer = provider.getTracer('weft');
   return {
     tracer,

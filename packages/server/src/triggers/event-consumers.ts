@@ -1,13 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createEgressPolicy } from '@weft/engine';
 import { AppError, isAppError, type PayloadFormat } from '@weft/schema';
-import amqp, { type ChannelModel, type ConfirmChannel, type ConsumeMessage } from 'amqplib';
+import type { ChannelModel, ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { CredentialCipher } from '../crypto/credentials.js';
 import { detect, looksLikeMarkup, refuseDangerousXml } from '../http/start/routes.js';
+import { lazyRequire } from '../lazy-require.js';
 import type { Queue } from '../queue/types.js';
 import type { EventFlow } from '../store/event-trigger-types.js';
 import type { Store } from '../store/types.js';
 import { brokerConnectOptions, brokerLogin, shownBrokerUrl } from './broker-connection.js';
+
+const loadAmqp = lazyRequire<typeof import('amqplib')>('amqplib');
 
 export interface EventConsumersOptions {
   store: Store;
@@ -129,7 +132,7 @@ export function createEventConsumers(options: EventConsumersOptions): EventConsu
     const { event } = flow;
     const login = await brokerLogin(store, cipher, flow.companyId, event);
     const { options: connectOptions, socketOptions } = await brokerConnectOptions(event, login, policy);
-    const connection = await amqp.connect(connectOptions, socketOptions);
+    const connection = await loadAmqp().connect(connectOptions, socketOptions);
     // Messages being turned into runs: close() lets them finish (and be acknowledged) first.
     const inFlight = new Set<Promise<void>>();
     let cancel: (() => Promise<unknown>) | undefined;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Queue as BullQueue, Worker as BullWorker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Queue as BullQueue, Worker as BullWorker, Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { lazyRequire } from '../../lazy-require.js';
 import type { JobHandler, Queue, QueueJob } from '../types.js';
 
 export interface BullMqQueueOptions {
@@ -62,6 +63,9 @@ interface Lane {
   fetching: boolean;
 }
 
+const loadBullMq = lazyRequire<typeof import('bullmq')>('bullmq');
+const loadRedis = lazyRequire<typeof import('ioredis')>('ioredis');
+
 /**
  * The distributed queue on Redis through BullMQ. Redis only hands out work: the store is the
  * truth and the worker's reconciler re-enqueues runs Redis lost. See README.md for the design
@@ -102,7 +106,7 @@ export class BullMqQueue implements Queue {
     };
     this.#companyConcurrency = options.companyConcurrency;
     // BullMQ requires maxRetriesPerRequest: null on connections its workers use.
-    this.#client = new Redis(options.url, { maxRetriesPerRequest: null });
+    this.#client = new (loadRedis().Redis)(options.url, { maxRetriesPerRequest: null });
     this.#client.on('error', (err) => this.#log('redis connection error', err));
     this.#registryKey = `${options.prefix}:companies`;
     this.#wakeChannel = `${options.prefix}:wake`;
@@ -210,7 +214,7 @@ export class BullMqQueue implements Queue {
         this.#producers.delete(oldest);
         void handle.close();
       }
-      q = new BullQueue<QueueJob>(name, { connection: this.#client, prefix: this.#options.prefix });
+      q = new (loadBullMq().Queue)<QueueJob>(name, { connection: this.#client, prefix: this.#options.prefix });
       q.on('error', (err) => this.#log('queue error', err));
       this.#producers.set(name, q);
     }
@@ -234,7 +238,7 @@ export class BullMqQueue implements Queue {
     if (!lane) {
       // No processor: jobs are fetched by hand (getNextJob), so one process can share its
       // concurrency across companies. The worker still runs BullMQ's stalled check for the company.
-      const worker = new BullWorker<QueueJob>(name, null, {
+      const worker = new (loadBullMq().Worker)<QueueJob>(name, null, {
         connection: this.#client,
         prefix: this.#options.prefix,
         autorun: false,

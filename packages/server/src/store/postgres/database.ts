@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '@weft/schema';
 import { type Compilable, Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyRequire } from '../../lazy-require.js';
 import type { Migration } from './migrations.js';
 import type { Tables } from './tables.js';
 
@@ -16,7 +17,7 @@ export interface Statement {
 
 const TIMESTAMPTZ_OID = 1184;
 const INT8_OID = 20;
-const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (value: string) => Date;
+const loadPg = lazyRequire<typeof pg>('pg');
 
 /**
  * How values arrive, per pool rather than pg's global registry: timestamps as the ISO 8601 text the
@@ -25,9 +26,12 @@ const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (val
  */
 const types: pg.CustomTypesConfig = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === TIMESTAMPTZ_OID) return (value: string) => parseTimestamptz(value).toISOString();
+    if (oid === TIMESTAMPTZ_OID) {
+      const parseTimestamptz = loadPg().types.getTypeParser(TIMESTAMPTZ_OID, 'text') as (value: string) => Date;
+      return (value: string) => parseTimestamptz(value).toISOString();
+    }
     if (oid === INT8_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return loadPg().types.getTypeParser(oid, format);
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
@@ -62,7 +66,7 @@ export class PostgresDatabase {
       );
     }
     this.schema = options.schema;
-    this.pool = new pg.Pool({
+    this.pool = new (loadPg().Pool)({
       connectionString: options.connectionString,
       max: options.poolSize,
       application_name: 'weft',
