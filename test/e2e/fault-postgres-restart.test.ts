@@ -44,20 +44,23 @@ if (REDIS_URL === undefined) {
     it('loses no accepted run and never moves a status backwards', { timeout: 150_000 }, async () => {
       const postgres = await startPrivatePostgres(bin);
       cleanups.push(() => postgres.stop());
+      const workerArgs = ['worker', '--concurrency', '50'];
       const c = await startCluster({
         databaseUrl: postgres.url,
         redisUrl,
         // Room for all 100 runs at once: two workers of 50, and no per-company cap below that.
         env: { WEFT_COMPANY_CONCURRENCY: '100', WEFT_LEASE_MS: '3000' },
+        workers: [workerArgs, workerArgs],
       });
       cleanups.push(() => c.close());
-      // Slow answers keep every run inside a step for a while, so the crash finds them running.
-      const sink = await startSink(800, 1500);
+      // Slow answers (3-4 s a step, so a run takes 9 s or more) keep the runs inside a step while
+      // all 100 are started and claimed, however loaded the machine: the crash finds them running.
+      const sink = await startSink(3000, 4000);
       cleanups.push(() => sink.close());
-      const { api, flowId, accepted } = await startRuns(c.base, 'ops@pg.test', sink.port, STEPS, RUNS);
-      // Workers only now, so all 100 runs are claimed together however slowly the starts went.
-      const workerArgs = ['worker', '--concurrency', '50'];
-      await Promise.all([c.spawn(workerArgs), c.spawn(workerArgs)]);
+      const { api, flowId, accepted } = await startRuns(c.base, 'ops@pg.test', sink.port, STEPS, RUNS, {
+        timeoutSeconds: 30,
+        parallel: 20,
+      });
 
       // Watch every run's status in the database all along; a regression is a status seen after a later one.
       const seen = new Map<string, string>();

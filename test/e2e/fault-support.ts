@@ -342,15 +342,43 @@ export async function startSink(
   };
 }
 
-/** Signs up, deploys a flow of connector steps posting to the sink, and starts `count` runs (a few at a time). */
-export async function startRuns(base: string, email: string, sinkPort: number, steps: string[], count: number) {
+/**
+ * Signs up, deploys a flow of connector steps posting to the sink (as deployDeliveryFlow does,
+ * with `timeoutSeconds` per request), and starts `count` runs, `parallel` at a time.
+ */
+export async function startRuns(
+  base: string,
+  email: string,
+  sinkPort: number,
+  steps: string[],
+  count: number,
+  { timeoutSeconds = 5, parallel = 10 }: { timeoutSeconds?: number; parallel?: number } = {},
+) {
   const api = apiClient(base);
   await api.signUp(email);
-  const flowId = await api.deployDeliveryFlow(sinkPort, steps);
+  const step = (id: string) => ({
+    id,
+    shape: 'connector',
+    config: {
+      request: { method: 'POST', url: `http://127.0.0.1:${sinkPort}/deliver?step=${id}&run=[[run.id]]` },
+      retries: 2,
+      timeout_seconds: timeoutSeconds,
+    },
+  });
+  const ids = ['trigger', ...steps];
+  const definition = {
+    steps: [{ id: 'trigger', shape: 'trigger', config: {} }, ...steps.map(step)],
+    edges: ids.slice(1).map((to, i) => ({ from: ids[i]!, to })),
+  };
+  const created = await api.call('POST', '/api/v1/flows', { name: 'Deliveries', definition });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const flow = created.body.data as { id: string; draft_version_id: string };
+  expect((await api.call('POST', `/api/v1/flow-versions/${flow.draft_version_id}/deploy`, { enable: true })).status).toBe(200);
+  const flowId = flow.id;
   const accepted: string[] = [];
-  for (let i = 0; i < count; i += 10) {
+  for (let i = 0; i < count; i += parallel) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(10, count - i) }, (_, j) =>
+      Array.from({ length: Math.min(parallel, count - i) }, (_, j) =>
         api.call('POST', `/api/v1/flows/${flowId}/start`, { payload: JSON.stringify({ n: i + j }) }),
       ),
     );
