@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { createTestSystem } from '../test-support/harness.js';
 import { waitForRun } from '../test-support/runs.js';
@@ -13,6 +14,36 @@ const CANARY = 'wEfTcAnArY7q';
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name));
+}
+
+/** Each table of the PostgreSQL schema with all its rows as text; none without a PostgreSQL store. */
+async function postgresRows(config: { databaseUrl?: string; databaseSchema: string }): Promise<Array<[string, string]>> {
+  if (config.databaseUrl === undefined) return [];
+  const client = new pg.Client({ connectionString: config.databaseUrl });
+  await client.connect();
+  try {
+    const tables = await client.query<{ name: string }>(
+      'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1',
+      [config.databaseSchema],
+    );
+    const out: Array<[string, string]> = [];
+    for (const { name } of tables.rows) {
+      const rows = await client.query<{ text: string | null }>(
+        `SELECT string_agg(t::text, E'\\n') AS text FROM "${config.databaseSchema}"."${name}" t`,
+      );
+      out.push([name, rows.rows[0]?.text ?? '']);
+    }
+    return out;
+  } finally {
+    await client.end();
+  }
+}
+
+async function dropPostgresSchema(config: { databaseUrl?: string; databaseSchema: string }): Promise<void> {
+  if (config.databaseUrl === undefined) return;
+  const client = new pg.Client({ connectionString: config.databaseUrl });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${config.databaseSchema}" CASCADE`).finally(() => client.end());
 }
 
 describe('leak canaries', () => {
@@ -131,6 +162,13 @@ describe('leak canaries', () => {
       await sys.close();
       closed = true;
       const leaks: string[] = [];
+      // With the PostgreSQL store (WEFT_TEST_STORE=postgres) the data is there: every row of every table, as text.
+      for (const [table, text] of await postgresRows(sys.config)) {
+        // bytea columns (payload bodies) read as hex.
+        for (const secret of secrets)
+          if (text.includes(secret) || text.includes(Buffer.from(secret).toString('hex')))
+            leaks.push(`table ${table} holds ${secret.slice(0, 16)}…`);
+      }
       for (const file of await filesUnder(sys.dataDir)) {
         const bytes = await readFile(file);
         for (const secret of secrets)
@@ -143,12 +181,14 @@ describe('leak canaries', () => {
         for (const body of responses) if (body.includes(secret)) leaks.push(`a response holds ${secret.slice(0, 16)}…`);
       }
       expect(leaks).toEqual([]);
-      // The scan can see what it looks for: the files are there and readable.
-      expect((await filesUnder(sys.dataDir)).some((f) => f.endsWith('weft.db'))).toBe(true);
+      // The scan can see what it looks for: the database is there and readable.
+      if (sys.config.databaseUrl === undefined) expect((await filesUnder(sys.dataDir)).some((f) => f.endsWith('weft.db'))).toBe(true);
+      else expect((await postgresRows(sys.config)).some(([table, text]) => table === 'audit_logs' && text.length > 0)).toBe(true);
     } finally {
       if (!closed) await sys.close();
       await sink.close();
       await rm(dataDir, { recursive: true, force: true });
+      await dropPostgresSchema(sys.config);
     }
   });
 });
