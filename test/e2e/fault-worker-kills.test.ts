@@ -34,7 +34,7 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
     });
 
     it('finishes all 200 runs of a 5-step flow, re-running only steps in flight at a kill, each with one Idempotency-Key', {
-      timeout: 180_000,
+      timeout: 240_000,
     }, async () => {
       // A 3 s lease (renewed every second): a dead worker's runs resume within seconds, and a live
       // worker on a loaded machine does not lose one to a stall (a repeat that no kill explains).
