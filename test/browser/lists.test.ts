@@ -274,6 +274,31 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     }
   });
 
+  it('writes, tests and deploys a script', async () => {
+    await page.goto('/scripts');
+    await page.getByLabel('New script name').fill('double_it');
+    await page.getByRole('button', { name: 'Create script' }).click();
+    await page.getByRole('heading', { level: 1, name: 'double_it' }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    const code = page.getByLabel(/^Code of the draft/);
+    expect(await code.inputValue()).toContain('function main');
+
+    await code.fill('function main({ payload ) {');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/code/);
+
+    await code.fill('function main({ payload }) {\n  return { payload: { doubled: payload.id * 2 } };\n}');
+    await page.getByLabel('Sample payload (JSON)').fill('{"id": 21}');
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await page.getByTestId('script-test-result').getByText('"doubled": 42').waitFor();
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByText('Deployed version 1.').waitFor();
+    await page.getByText('deployed version 1 (').waitFor();
+    const scripts = await d.api<{ data: Array<{ name: string; deployed_version: number }> }>('GET', '/scripts');
+    expect(scripts.body.data).toMatchObject([{ name: 'double_it', deployed_version: 1 }]);
+  });
+
   it('logged no console errors', () => {
     expect(d.consoleErrors).toEqual([]);
   });

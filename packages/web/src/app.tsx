@@ -20,6 +20,9 @@ const resources = () => import('./features/resources/resource-pages');
 const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.ResourceListPage })));
 const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
 const TrackedDataPage = lazy(() => resources().then((m) => ({ default: m.TrackedDataPage })));
+const scripts = () => import('./features/scripts/script-page');
+const ScriptPage = lazy(() => scripts().then((m) => ({ default: m.ScriptPage })));
+const NewScriptForm = lazy(() => scripts().then((m) => ({ default: m.NewScriptForm })));
 const InstancesPage = lazy(() => import('./features/connectors/instances-page').then((m) => ({ default: m.InstancesPage })));
 
 function Page({ path }: { path: string }) {
@@ -35,6 +38,9 @@ function Page({ path }: { path: string }) {
   if (path === '/audit-log') return <AuditPage />;
   if (path === '/runs') return <RunsPage />;
   if (path === '/tracked-data') return <TrackedDataPage />;
+  const script = matchPath('/scripts/:id', path);
+  if (script) return <ScriptPage key={script.id} scriptId={script.id!} />;
+  if (path === '/scripts') return <ResourceListPage resource={RESOURCES.find((r) => r.path === '/scripts')!} actions={<NewScriptForm />} />;
   for (const resource of RESOURCES) {
     if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} />;
     const item = matchPath(`${resource.path}/:id`, path);

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { request } from '../../api/client';
 import type { List } from '../../api/types';
 import { CopyableId } from '../../components/copy-button';
@@ -14,7 +14,7 @@ type Row = Record<string, unknown>;
 const enc = encodeURIComponent;
 
 /** The list of one resource, a page at a time; each name links to its page. */
-export function ResourceListPage({ resource }: { resource: Resource }) {
+export function ResourceListPage({ resource, actions }: { resource: Resource; actions?: ReactNode }) {
   const [page, setPage] = useState(1);
   const list = useAsync(() => request<List<Row>>(resource.api, { query: { page, per_page: 25 } }), [resource.api, page]);
   const rows = list.data?.data ?? [];
@@ -25,7 +25,10 @@ export function ResourceListPage({ resource }: { resource: Resource }) {
   }));
   return (
     <main>
-      <h1>{resource.title}</h1>
+      <div className="page-head">
+        <h1>{resource.title}</h1>
+        {actions}
+      </div>
       <p className="muted">{resource.intro}</p>
       <ErrorMessage error={list.error} />
       {list.data && rows.length === 0 ? <p className="empty">{resource.empty}</p> : null}

@@ -17,7 +17,7 @@ export const RESOURCES: Resource[] = [
     api: '/scripts',
     title: 'Scripts',
     intro: 'Code that script steps and the script transform run, in a sandbox; each deploy makes a version.',
-    empty: 'No scripts yet. Create them through the API (POST /api/v1/scripts).',
+    empty: 'No scripts yet. Give your first script a name above to create it.',
     columns: ['name', 'language', 'draft_version', 'deployed_version', 'deployed_at'],
     items: { api: 'versions', title: 'Versions' },
   },

@@ -1,0 +1,238 @@
+import { type FormEvent, type KeyboardEvent, useState } from 'react';
+import { request } from '../../api/client';
+import { CopyableId } from '../../components/copy-button';
+import { ErrorMessage } from '../../components/error-message';
+import { formatTime } from '../../components/format';
+import { StatusBadge } from '../../components/status-badge';
+import { useAsync } from '../../components/use-async';
+import { Link, navigate } from '../../router';
+
+interface Script {
+  id: string;
+  name: string;
+  language: 'javascript' | 'typescript';
+  description: string | null;
+  draft_version: number;
+  deployed_version: number | null;
+  deployed_at: string | null;
+  code?: string;
+}
+interface ScriptVersion {
+  number: number;
+  status: string;
+  created_at: string;
+  deployed_at: string | null;
+}
+interface TestResult {
+  ok: boolean;
+  output?: unknown;
+  error?: { code: string; message: string };
+  logs: unknown[];
+  duration_ms: number;
+}
+
+const enc = encodeURIComponent;
+
+/** Tab in the code box indents (two spaces) rather than leaving it; Escape then Tab still leaves. */
+function indentOnTab(event: KeyboardEvent<HTMLTextAreaElement>, setCode: (code: string) => void, escaped: boolean) {
+  if (event.key !== 'Tab' || event.shiftKey || escaped) return;
+  event.preventDefault();
+  const el = event.currentTarget;
+  const { selectionStart: start, selectionEnd: end, value } = el;
+  const next = `${value.slice(0, start)}  ${value.slice(end)}`;
+  setCode(next);
+  requestAnimationFrame(() => el.setSelectionRange(start + 2, start + 2));
+}
+
+/** A script: edit the draft's code, save it, test it on a sample payload, deploy it; its versions. */
+export function ScriptPage({ scriptId }: { scriptId: string }) {
+  const script = useAsync(() => request<{ data: Script }>(`/scripts/${enc(scriptId)}`).then((r) => r.data), [scriptId]);
+  const versions = useAsync(() => request<{ data: ScriptVersion[] }>(`/scripts/${enc(scriptId)}/versions`).then((r) => r.data), [scriptId]);
+  const [code, setCode] = useState<string | null>(null);
+  const [escaped, setEscaped] = useState(false);
+  const [sample, setSample] = useState('{"id": 1}');
+  const [result, setResult] = useState<TestResult | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  if (!script.data)
+    return script.error ? <ErrorMessage error={script.error} title="The script could not be loaded" /> : <p className="muted">Loading…</p>;
+  const s = script.data;
+  const text = code ?? s.code ?? '';
+  const dirty = code !== null && code !== s.code;
+
+  const act = async (what: () => Promise<string>) => {
+    setBusy(true);
+    setError(null);
+    setNotice('');
+    try {
+      setNotice(await what());
+    } catch (err) {
+      setError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const save = async () => {
+    if (dirty) await request(`/scripts/${enc(s.id)}`, { method: 'PATCH', body: { code: text } });
+  };
+  const onSave = () =>
+    act(async () => {
+      await save();
+      script.reload();
+      return `Saved the draft (version ${s.draft_version}).`;
+    });
+  const onDeploy = () =>
+    act(async () => {
+      await save();
+      const deployed = await request<{ data: ScriptVersion }>(`/scripts/${enc(s.id)}/deploy`, { method: 'POST' });
+      script.reload();
+      versions.reload();
+      return `Deployed version ${deployed.data.number}.`;
+    });
+  const onTest = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      let payload: unknown;
+      try {
+        payload = sample.trim() ? JSON.parse(sample) : null;
+      } catch {
+        throw new Error('The sample payload is not JSON.');
+      }
+      await save();
+      const res = await request<{ data: TestResult }>(`/scripts/${enc(s.id)}/test`, { method: 'POST', body: { payload } });
+      setResult(res.data);
+      return res.data.ok ? 'The test run succeeded.' : 'The test run failed.';
+    });
+  };
+  const remove = () =>
+    act(async () => {
+      if (!window.confirm(`Delete the script "${s.name}" and all its versions?`)) return '';
+      await request(`/scripts/${enc(s.id)}`, { method: 'DELETE' });
+      navigate('/scripts');
+      return '';
+    });
+
+  return (
+    <main>
+      <p className="flow-id">
+        <span>Script id</span> <CopyableId id={s.id} label="script id" />
+      </p>
+      <div className="page-head">
+        <h1>{s.name}</h1>
+        <div className="row">
+          <Link to="/scripts">All scripts</Link>
+          <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+            Delete script
+          </button>
+        </div>
+      </div>
+      <p className="muted">
+        {s.language} · draft version {s.draft_version} ·{' '}
+        {s.deployed_version ? `deployed version ${s.deployed_version} (${formatTime(s.deployed_at)})` : 'never deployed'}
+      </p>
+      <div className="toolbar">
+        <button type="button" className="primary" onClick={() => void onSave()} disabled={busy || !dirty}>
+          {dirty ? 'Save draft' : 'Saved'}
+        </button>
+        <button type="button" onClick={() => void onDeploy()} disabled={busy}>
+          Deploy
+        </button>
+        <span role="status" className="notice">
+          {notice}
+        </span>
+      </div>
+      <ErrorMessage error={error} />
+      <label>
+        Code of the draft (Tab indents; press Escape first to move on with Tab)
+        <textarea
+          className="code script-code"
+          rows={18}
+          spellCheck={false}
+          value={text}
+          onChange={(e) => setCode(e.target.value)}
+          onKeyDown={(e) => {
+            setEscaped(e.key === 'Escape');
+            indentOnTab(e, setCode, escaped);
+          }}
+        />
+      </label>
+      <form onSubmit={onTest} className="card stack">
+        <h2>Test on a sample</h2>
+        <label>
+          Sample payload (JSON)
+          <textarea className="code" rows={4} value={sample} onChange={(e) => setSample(e.target.value)} />
+        </label>
+        <div>
+          <button type="submit" disabled={busy}>
+            Run the test
+          </button>
+        </div>
+        {result ? (
+          <div data-testid="script-test-result">
+            <p>
+              <StatusBadge status={result.ok ? 'success' : 'failure'} /> in {result.duration_ms} ms
+            </p>
+            {result.error ? (
+              <p className="error">
+                {result.error.code}: {result.error.message}
+              </p>
+            ) : null}
+            {result.ok ? <pre className="code output">{JSON.stringify(result.output, null, 2)}</pre> : null}
+            {result.logs.length > 0 ? (
+              <>
+                <h3>Logged</h3>
+                <pre className="code output">{result.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}</pre>
+              </>
+            ) : null}
+          </div>
+        ) : null}
+      </form>
+      <h2>Versions</h2>
+      <ul className="plain">
+        {(versions.data ?? []).map((v) => (
+          <li key={v.number}>
+            Version {v.number} <StatusBadge status={v.status} /> <span className="muted">{formatTime(v.deployed_at ?? v.created_at)}</span>
+          </li>
+        ))}
+      </ul>
+    </main>
+  );
+}
+
+/** A new script: name and language; the server gives it a starting main(). */
+export function NewScriptForm() {
+  const [name, setName] = useState('');
+  const [language, setLanguage] = useState('javascript');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const created = await request<{ data: Script }>('/scripts', { method: 'POST', body: { name: name.trim(), language } });
+      navigate(`/scripts/${enc(created.data.id)}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="inline-form">
+      <label>
+        New script name
+        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Language
+        <select value={language} onChange={(e) => setLanguage(e.target.value)}>
+          <option value="javascript">JavaScript</option>
+          <option value="typescript">TypeScript</option>
+        </select>
+      </label>
+      <button type="submit" className="primary">
+        Create script
+      </button>
+      <ErrorMessage error={error} />
+    </form>
+  );
+}
