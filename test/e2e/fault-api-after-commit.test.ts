@@ -79,6 +79,8 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
         60_000,
         () => 'the committed runs did not all succeed',
       );
+      // Each run was claimed once: nothing handed it out twice.
+      expect([...(await c.runClaims()).values()]).toEqual(Array(CRASHES).fill(1));
       expectAtLeastOnceAcrossKills(sink.deliveries, runIds, STEPS, []);
       // Exactly once: the healthy API's replayed starts enqueue nothing, and the reconciler's hand-out ran each step once.
       expect([...sink.deliveries.values()].map((list) => list.length)).toEqual(Array(CRASHES * STEPS.length).fill(1));

@@ -81,6 +81,8 @@ export interface Cluster {
   statuses(): Promise<Record<string, number>>;
   /** Status of every run, by id. */
   runStatuses(): Promise<Map<string, string>>;
+  /** How many times each run was claimed by a worker, by id. */
+  runClaims(): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 
@@ -148,6 +150,10 @@ export async function startCluster(opts: {
     async runStatuses() {
       const { rows } = await db.query<{ id: string; status: string }>(`SELECT id, status FROM "${schema}".runs`);
       return new Map(rows.map((r) => [r.id, r.status]));
+    },
+    async runClaims() {
+      const { rows } = await db.query<{ id: string; attempts: number }>(`SELECT id, attempts FROM "${schema}".runs`);
+      return new Map(rows.map((r) => [r.id, Number(r.attempts)]));
     },
     async close() {
       for (const c of children) if (alive(c)) c.kill('SIGKILL');
