@@ -19,6 +19,8 @@ export interface OAuthProvider {
   revokeAll(): void;
   /** Lifetime of tokens handed out from now on. */
   expiresIn: number;
+  /** How long the token endpoint takes to answer a refresh (a refused one answers this much later again). */
+  refreshDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startOAuthProvider(): Promise<OAuthProvider> {
     accessTokens: [],
     revokeAll: () => valid.clear(),
     expiresIn: 3600,
+    refreshDelayMs: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const issue = () => {
@@ -97,7 +100,9 @@ export async function startOAuthProvider(): Promise<OAuthProvider> {
       if (grant === 'refresh_token') {
         const refresh = form.get('refresh_token') ?? '';
         // Rotating refresh tokens: each works once.
-        if (!refreshTokens.delete(refresh)) return json(400, { error: 'invalid_grant' });
+        const fresh = refreshTokens.delete(refresh);
+        if (provider.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, provider.refreshDelayMs * (fresh ? 1 : 2)));
+        if (!fresh) return json(400, { error: 'invalid_grant' });
         return json(200, issue());
       }
       return json(400, { error: 'unsupported_grant_type' });

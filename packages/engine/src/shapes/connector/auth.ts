@@ -185,13 +185,23 @@ function authorisationCode(
           }
           secrets.add(refreshToken);
           const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken });
-          const renewed = await fetchToken(ctx, tokenUrl, form, setting, credential, secrets);
-          current = { ...renewed, refreshToken: renewed.refreshToken ?? refreshToken };
-          await resolver.saveCredentials?.(companyId, instanceId, {
-            access_token: current.token,
-            refresh_token: current.refreshToken ?? refreshToken,
-            expires_at: new Date(current.expiresAt + TOKEN_EXPIRY_MARGIN_MS).toISOString(),
-          });
+          const stale = current.token;
+          try {
+            const renewed = await fetchToken(ctx, tokenUrl, form, setting, credential, secrets);
+            current = { ...renewed, refreshToken: renewed.refreshToken ?? refreshToken };
+            await resolver.saveCredentials?.(companyId, instanceId, {
+              access_token: current.token,
+              refresh_token: current.refreshToken ?? refreshToken,
+              expires_at: new Date(current.expiresAt + TOKEN_EXPIRY_MARGIN_MS).toISOString(),
+            });
+          } catch (err) {
+            // Another process may have spent the same (rotating) refresh token a moment earlier and
+            // stored what it got: use that rather than fail.
+            const after =
+              resolver.freshCredentials === undefined ? undefined : fromCredentials(await resolver.freshCredentials(companyId, instanceId));
+            if (after === undefined || after.token === stale || after.expiresAt <= ctx.services.now().getTime()) throw err;
+            current = after;
+          }
         }
         cache.set(key, current);
       }

@@ -1,6 +1,9 @@
+import { createHttpClient, testConnection } from '@weft/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadCredentialCipher } from '../../crypto/credentials.js';
 import { createTestSystem } from '../../test-support/harness.js';
 import { type OAuthProvider, startOAuthProvider } from '../../test-support/oauth-provider.js';
+import { createConnectorResolver } from '../../worker/connector-resolver.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
 
@@ -126,6 +129,31 @@ describe('OAuth 2 authorisation code for instances', () => {
     provider.revokeAll();
     expect((await test(instanceId)).json().data.ok).toBe(true);
     expect(provider.grants.filter((g) => g === 'refresh_token').length).toBe(before + 2);
+  });
+
+  it('lets two processes renewing at once both succeed, though the provider honours the rotating refresh token once', async () => {
+    const instanceId = await newInstance();
+    await callback((await authorise(instanceId)).callback);
+    provider.revokeAll();
+    provider.refreshDelayMs = 200;
+    try {
+      // Two resolvers with caches of their own stand for two worker processes.
+      const cipher = await loadCredentialCipher(sys.store, sys.config);
+      const http = createHttpClient({ allow: ['127.0.0.1'] });
+      const services = () => ({
+        http,
+        now: () => new Date(),
+        sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)),
+        connectors: createConnectorResolver({ store: sys.store, cipher }),
+      });
+      const before = provider.grants.length;
+      const results = await Promise.all([0, 1].map(() => testConnection(services(), { companyId, instanceId, endpoint: 'orders' })));
+      await http.close();
+      expect(provider.grants.slice(before)).toEqual(['refresh_token', 'refresh_token']);
+      expect(results.map((r) => r.ok)).toEqual([true, true]);
+    } finally {
+      provider.refreshDelayMs = 0;
+    }
   });
 
   it('refreshes before the request when the stored access token has expired', async () => {
