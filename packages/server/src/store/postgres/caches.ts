@@ -31,6 +31,12 @@ interface CacheRow {
   updated_at: string;
 }
 
+interface EntryShape {
+  format: string;
+  bytes: number;
+  joinable: boolean;
+}
+
 /** meta arrives parsed (json). */
 interface EntryRow {
   key: string;
@@ -52,7 +58,14 @@ const SQL = {
     ON CONFLICT (company_id, name, scope, scope_id) DO UPDATE SET entries = caches.entries RETURNING *`),
   deleteExpired: statement(`DELETE FROM cache_entries WHERE cache_id = $1 AND expires_at IS NOT NULL AND expires_at <= $2::timestamptz
     RETURNING bytes`),
-  entry: statement('SELECT * FROM cache_entries WHERE cache_id = $1 AND key = $2'),
+  // joinable: a JSON array written compactly with at least one element ("[x...]"), so ",<items>]" can replace its "]".
+  entryShape: statement(`SELECT format, bytes, (format = 'json' AND octet_length(body) > 2 AND get_byte(body, 0) = 91
+      AND get_byte(body, octet_length(body) - 1) = 93 AND get_byte(body, 1) NOT IN (9, 10, 13, 32, 93)) AS joinable
+    FROM cache_entries WHERE cache_id = $1 AND key = $2`),
+  entryBody: statement('SELECT body FROM cache_entries WHERE cache_id = $1 AND key = $2'),
+  appendInPlace: statement(`UPDATE cache_entries SET body = substring(body FROM 1 FOR octet_length(body) - 1) || $3::bytea,
+      bytes = octet_length(body) - 1 + octet_length($3::bytea), meta = $4::json, updated_at = $5::timestamptz, expires_at = $6::timestamptz
+    WHERE cache_id = $1 AND key = $2`),
   liveEntry: statement(
     'SELECT * FROM cache_entries WHERE cache_id = $1 AND key = $2 AND (expires_at IS NULL OR expires_at > $3::timestamptz)',
   ),
@@ -118,24 +131,31 @@ export function cacheMethods({ db }: PostgresContext): CacheMethods {
         const expired = await db.rows<{ bytes: number }>(SQL.deleteExpired, [row.id, now], client);
         let entries = row.entries - expired.length;
         let bytes = row.bytes - expired.reduce((sum, e) => sum + e.bytes, 0);
-        const existing = await db.row<EntryRow>(SQL.entry, [row.id, write.key], client);
-        let body = write.body;
-        if (write.append) {
-          if (write.opKey !== undefined) {
-            await db.run(SQL.dropOldMarks, [row.id, appendMarkerCutoff()], client);
-            if ((await db.run(SQL.markAppend, [row.id, write.opKey, now], client)) === 0) return;
-          }
-          if (existing !== undefined) body = appendJsonArray(existing.body, write.body, cache.name, write.key);
+        const existing = await db.row<EntryShape>(SQL.entryShape, [row.id, write.key], client);
+        if (write.append && write.opKey !== undefined) {
+          await db.run(SQL.dropOldMarks, [row.id, appendMarkerCutoff()], client);
+          if ((await db.run(SQL.markAppend, [row.id, write.opKey, now], client)) === 0) return;
         }
         if (existing === undefined) entries++;
-        bytes += body.length - (existing?.bytes ?? 0);
-        if (bytes > write.maxBytes) throw cacheFull(cache.name, bytes, write.maxBytes);
-        const format = write.append && existing !== undefined ? existing.format : write.format;
-        await db.run(
-          SQL.upsertEntry,
-          [row.id, write.key, format, body, JSON.stringify(write.meta), body.length, now, write.expiresAt],
-          client,
-        );
+        const meta = JSON.stringify(write.meta);
+        if (write.append && existing?.joinable && write.body.length > 2) {
+          // "[a]" + "[b]" = "[a,b]", joined inside the database: a large entry never travels to this
+          // process and back for each append.
+          const tail = Buffer.concat([Buffer.from(','), write.body.subarray(1)]);
+          bytes += tail.length - 1;
+          if (bytes > write.maxBytes) throw cacheFull(cache.name, bytes, write.maxBytes);
+          await db.run(SQL.appendInPlace, [row.id, write.key, tail, meta, now, write.expiresAt], client);
+        } else {
+          let body = write.body;
+          if (write.append && existing !== undefined) {
+            const stored = (await db.row<{ body: Buffer }>(SQL.entryBody, [row.id, write.key], client)) as { body: Buffer };
+            body = appendJsonArray(stored.body, write.body, cache.name, write.key);
+          }
+          bytes += body.length - (existing?.bytes ?? 0);
+          if (bytes > write.maxBytes) throw cacheFull(cache.name, bytes, write.maxBytes);
+          const format = write.append && existing !== undefined ? existing.format : write.format;
+          await db.run(SQL.upsertEntry, [row.id, write.key, format, body, meta, body.length, now, write.expiresAt], client);
+        }
         await db.run(SQL.updateTotals, [entries, bytes, now, row.id], client);
       });
     },
