@@ -59,7 +59,7 @@ function ScheduleRow({
   );
 }
 
-/** The trigger's cron schedules with a helper for each; webhook and callback settings stay as JSON. */
+/** The trigger's cron schedules with a helper for each; webhook, callback and event settings stay as JSON. */
 export function TriggerForm({ config, onChange, readOnly, errors }: Props) {
   const { schedules = [], ...rest } = config;
   const [preset, setPreset] = useState('');
@@ -104,7 +104,7 @@ export function TriggerForm({ config, onChange, readOnly, errors }: Props) {
         <FieldErrorList errors={errorsUnder(errors, 'schedules')} />
       </fieldset>
       <details>
-        <summary>Webhook and callback settings (JSON)</summary>
+        <summary>Webhook, callback and broker event settings (JSON)</summary>
         <JsonConfigForm
           key={JSON.stringify(rest)}
           config={rest}
