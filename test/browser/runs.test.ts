@@ -108,6 +108,12 @@ describe.skipIf(!HAS_CHROMIUM)('the run logs on a phone', () => {
     await page.waitForURL(`**/runs/${runIds[0]}`);
   });
 
+  it('keeps the flows list within the phone screen: its wide table scrolls inside its own box', async () => {
+    await page.goto('/flows');
+    await page.getByRole('link', { name: /Customer sync/ }).waitFor();
+    expect((await overflows()).page).toBe(false);
+  });
+
   it('logged no console errors', () => {
     expect(d.consoleErrors).toEqual([]);
   });
