@@ -68,6 +68,17 @@ export function dataConformanceSuite(name: string, makeStore: () => Promise<Stor
         await store.putCacheEntry(flowCache, write('list', '[]', { append: true }));
         await store.putCacheEntry(flowCache, write('list', '[2,{"b":[3]}]', { append: true }));
         expect(JSON.parse((await store.getCacheEntry(flowCache, 'list'))!.body.toString())).toEqual([1, 2, { b: [3] }]);
+        // Arrays written by hand, with spaces and line breaks, take appends as well.
+        await store.putCacheEntry(flowCache, write('spaced', '[1, 2]\n'));
+        await store.putCacheEntry(flowCache, write('spaced', '[3]', { append: true }));
+        await store.putCacheEntry(flowCache, write('blank', '[ ]'));
+        await store.putCacheEntry(flowCache, write('blank', '[4]', { append: true }));
+        await store.putCacheEntry(flowCache, write('blank', '[5]', { append: true }));
+        expect(JSON.parse((await store.getCacheEntry(flowCache, 'spaced'))!.body.toString())).toEqual([1, 2, 3]);
+        expect(JSON.parse((await store.getCacheEntry(flowCache, 'blank'))!.body.toString())).toEqual([4, 5]);
+        const totals = (await store.listCaches('co-a', {}, page)).rows[0]!;
+        const sizes = await Promise.all(['list', 'spaced', 'blank'].map(async (k) => (await store.getCacheEntry(flowCache, k))!.bytes));
+        expect(totals.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
         await store.putCacheEntry(flowCache, write('object', '{"a":1}'));
         const err = await rejection(store.putCacheEntry(flowCache, write('object', '[1]', { append: true })));
         expect(err.code).toBe('PAYLOAD_STRUCTURE_ERROR');
