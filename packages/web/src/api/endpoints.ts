@@ -3,6 +3,7 @@ import { request, requestBlob } from './client';
 import type {
   ApiKey,
   AuditEntry,
+  ConnectionTest,
   Connector,
   ConnectorBody,
   CreatedApiKey,
@@ -142,6 +143,17 @@ export const api = {
   updateInstance: (instanceId: string, body: InstanceBody) =>
     request<{ data: Instance }>(`/instances/${id(instanceId)}`, { method: 'PATCH', body }).then((r) => r.data),
   deleteInstance: (instanceId: string) => request<void>(`/instances/${id(instanceId)}`, { method: 'DELETE' }),
+  importOpenApi: (body: { document: string; name?: string; base_url?: string }) =>
+    request<{ data: Connector; meta: { warnings: string[] } }>('/connectors/import/openapi', { method: 'POST', body }),
+  testInstance: (instanceId: string, endpoint?: string) =>
+    request<{ data: ConnectionTest }>(`/instances/${id(instanceId)}/test`, {
+      method: 'POST',
+      body: endpoint === undefined ? {} : { endpoint },
+    }).then((r) => r.data),
+  authorizeUrl: (instanceId: string) =>
+    request<{ data: { authorize_url: string } }>(`/instances/${id(instanceId)}/oauth/authorize`, { query: { redirect: 'false' } }).then(
+      (r) => r.data.authorize_url,
+    ),
 
   previewMap: (
     body: {

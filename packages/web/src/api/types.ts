@@ -183,6 +183,16 @@ export interface Connector {
 
 export type ConnectorBody = Pick<Connector, 'name' | 'protocol' | 'base_url' | 'variables' | 'auth_methods' | 'endpoints'>;
 
+/** POST /instances/{id}/test: one request with the instance's credentials (never shown). */
+export interface ConnectionTest {
+  ok: boolean;
+  status: number | null;
+  duration_ms: number;
+  code?: string;
+  message?: string;
+  endpoint: string | null;
+}
+
 export interface Instance {
   id: string;
   connector_id: string;

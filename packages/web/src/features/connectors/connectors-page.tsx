@@ -4,11 +4,13 @@ import { ErrorMessage } from '../../components/error-message';
 import { useAsync } from '../../components/use-async';
 import { Link, navigate } from '../../router';
 import { ConnectorEditor } from './connector-editor';
+import { OpenApiImport } from './openapi-import';
 
 /** The company's connectors (systems Weft talks to) with their endpoints; create one here, edit it on its page. */
 export function ConnectorsPage() {
   const connectors = useAsync(() => api.listConnectors(), []);
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const rows = connectors.data ?? [];
 
   return (
@@ -17,11 +19,15 @@ export function ConnectorsPage() {
         <h1>Connectors</h1>
         <div className="row">
           <Link to="/instances">Instances</Link>
+          <button type="button" onClick={() => setImporting(!importing)} aria-expanded={importing}>
+            Import OpenAPI
+          </button>
           <button type="button" className="primary" onClick={() => setCreating(!creating)} aria-expanded={creating}>
             New connector
           </button>
         </div>
       </div>
+      {importing ? <OpenApiImport onImported={(connectorId) => navigate(`/connectors/${connectorId}`)} /> : null}
       {creating ? (
         <ConnectorEditor
           submitLabel="Create connector"

@@ -17,6 +17,7 @@ export function credentialFields(method: Record<string, unknown> | undefined): s
     case 'api_key':
       return ['key'];
     case 'oauth2_client_credentials':
+    case 'oauth2_authorization_code':
       return ['client_id', 'client_secret'];
     case 'custom_headers':
       return Array.isArray(method.headers) ? (method.headers as string[]) : [];

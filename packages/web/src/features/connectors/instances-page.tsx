@@ -5,7 +5,7 @@ import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
 import { useAsync } from '../../components/use-async';
 import { Link } from '../../router';
-import { InstanceForm } from './instance-form';
+import { authMethodKey, InstanceForm } from './instance-form';
 
 /** Instances of `connectors` (of one connector when `connectorId` is given): list, create, edit, delete. */
 export function InstancesList({ connectors, connectorId }: { connectors: Connector[]; connectorId?: string }) {
@@ -15,6 +15,35 @@ export function InstancesList({ connectors, connectorId }: { connectors: Connect
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const names = new Map(connectors.map((c) => [c.id, c.name]));
+  const byId = new Map(connectors.map((c) => [c.id, c]));
+  const usesAuthorisationCode = (connectorId: string, authMethod: string | null) =>
+    byId.get(connectorId)?.auth_methods.some((m) => authMethodKey(m) === authMethod && m.type === 'oauth2_authorization_code') ?? false;
+
+  const test = async (instanceId: string, name: string) => {
+    setError(null);
+    setNotice(`Testing ${name}…`);
+    try {
+      const result = await api.testInstance(instanceId);
+      const status = result.status === null ? 'no answer' : `status ${result.status}`;
+      setNotice(
+        result.ok
+          ? `${name}: connected (${status}, ${result.duration_ms} ms).`
+          : `${name}: failed (${status}): ${result.message ?? result.code ?? ''}`,
+      );
+    } catch (err) {
+      setNotice('');
+      setError(err);
+    }
+  };
+
+  const authorise = async (instanceId: string) => {
+    setError(null);
+    try {
+      window.location.assign(await api.authorizeUrl(instanceId));
+    } catch (err) {
+      setError(err);
+    }
+  };
   const rows = instances.data ?? [];
 
   const remove = async (id: string, name: string) => {
@@ -63,6 +92,14 @@ export function InstancesList({ connectors, connectorId }: { connectors: Connect
                   <td>{i.auth_method ?? '—'}</td>
                   <td>{i.credentials_set ? `set (${i.credential_fields.join(', ')})` : 'none'}</td>
                   <td className="actions">
+                    <button type="button" onClick={() => void test(i.id, i.name)} aria-label={`Test ${i.name}`}>
+                      Test
+                    </button>
+                    {usesAuthorisationCode(i.connector_id, i.auth_method) ? (
+                      <button type="button" onClick={() => void authorise(i.id)} aria-label={`Authorise ${i.name}`}>
+                        Authorise
+                      </button>
+                    ) : null}
                     <button type="button" onClick={() => setEditing(editing === i.id ? null : i.id)} aria-label={`Edit ${i.name}`}>
                       Edit
                     </button>
