@@ -93,6 +93,14 @@ function testFault(raw: string | undefined): Config['testFault'] {
   return raw;
 }
 
+function otlpEndpoint(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^https?:\/\/[^/]/.test(raw)) {
+    throw new Error(`WEFT_OTEL_EXPORTER_OTLP_ENDPOINT must be an http:// or https:// URL (e.g. http://127.0.0.1:4318), got "${raw}"`);
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
   const signup = env.WEFT_SIGNUP ?? 'open';
   if (signup !== 'open' && signup !== 'closed') throw new Error(`WEFT_SIGNUP must be "open" or "closed", got "${signup}"`);
@@ -147,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     runLogRetentionHours: int(env, 'WEFT_RUN_LOG_RETENTION_HOURS', 7 * 24),
     payloadRetentionHours: int(env, 'WEFT_PAYLOAD_RETENTION_HOURS', 72),
     retentionIntervalMs: int(env, 'WEFT_RETENTION_INTERVAL_MS', 10 * 60 * 1000),
-    otelEndpoint: env.WEFT_OTEL_EXPORTER_OTLP_ENDPOINT || undefined,
+    otelEndpoint: otlpEndpoint(env.WEFT_OTEL_EXPORTER_OTLP_ENDPOINT),
     testFault: testFault(env.WEFT_TEST_FAULT),
   };
   return { ...config, ...overrides };

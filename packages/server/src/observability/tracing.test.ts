@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config/index.js';
 import { customersToCrm, fixture } from '../test-support/flows.js';
 import { createTestSystem } from '../test-support/harness.js';
 import { waitForRun } from '../test-support/runs.js';
@@ -118,5 +119,13 @@ describe('OpenTelemetry traces', () => {
     }
     expect(sink.deliveries.at(-1)?.headers.traceparent).toBeUndefined();
     expect(receiver.spans.length).toBe(before);
+  });
+
+  it('takes only an http(s) URL as the endpoint, naming the setting otherwise', () => {
+    expect(loadConfig({ WEFT_OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318' }).otelEndpoint).toBe('http://127.0.0.1:4318');
+    expect(loadConfig({ WEFT_OTEL_EXPORTER_OTLP_ENDPOINT: '' }).otelEndpoint).toBeUndefined();
+    expect(() => loadConfig({ WEFT_OTEL_EXPORTER_OTLP_ENDPOINT: '127.0.0.1:4318' })).toThrow(
+      /WEFT_OTEL_EXPORTER_OTLP_ENDPOINT must be an http/,
+    );
   });
 });
