@@ -114,6 +114,10 @@ export async function startCluster(opts: {
     WEFT_EGRESS_ALLOW: '127.0.0.1',
     WEFT_LEASE_MS: '1500',
     WEFT_RETRY_BASE_MS: '50',
+    // One key for every process, as a deployment on several machines needs (each would otherwise
+    // generate its own key file under its data dir); it also keeps processes that start together
+    // from racing to create that file.
+    WEFT_CREDENTIALS_KEY: randomBytes(32).toString('base64'),
     // The tests start hundreds of runs in seconds: no per-company start rate or backlog limit.
     WEFT_START_RATE_PER_MINUTE: '0',
     WEFT_QUEUED_RUNS_MAX: '0',
