@@ -135,7 +135,7 @@ export async function oauthRoutes(app: FastifyInstance, config: Config, { store 
       return reply
         .type('text/html; charset=utf-8')
         .send(
-          `<!doctype html><meta charset="utf-8"><title>Connected</title><p>The instance ${escapeHtml(instance.name)} is connected. You can close this window.</p>`,
+          `<!doctype html><meta charset="utf-8"><title>Connected</title><p>The instance ${escapeHtml(instance.name)} is connected. You can close this window.</p><p><a href="/instances">Back to the instances</a></p>`,
         );
     },
   );
