@@ -115,9 +115,9 @@ describe('run_flow with the real store, queue and worker', () => {
   });
 
   it('refuses at run time a flow that starts itself through another (A → B → A), with RUN_FLOW_CYCLE', async () => {
+    const b = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Cycle B' } })).json().data;
     const a = await deployed('Cycle A', parent({ flow: 'Cycle B', wait: true }));
     // B's loop back to A would be refused at deploy; the store takes it as an older Weft might have.
-    const b = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Cycle B' } })).json().data;
     await sys.store.updateDraft(companyId, b.draft_version_id, parent({ flow: 'Cycle A', wait: true }));
     await sys.store.deployVersion(companyId, b.draft_version_id, { enable: true });
     const run = await start(a.id, '[{"n":1}]');
@@ -131,9 +131,9 @@ describe('run_flow with the real store, queue and worker', () => {
   });
 
   it('refuses at deploy a flow that would start itself through the deployed version of another', async () => {
+    const y = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Loop Y' } })).json().data;
     await deployed('Loop X', parent({ flow: 'Loop Y' }));
     await deployed('Loop Z', doubler);
-    const y = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Loop Y' } })).json().data;
     const put = await sys.app.inject({
       method: 'PUT',
       url: `/api/v1/flow-versions/${y.draft_version_id}`,
@@ -176,6 +176,45 @@ describe('run_flow with the real store, queue and worker', () => {
     }
   });
 
+  it('refuses at save a run_flow step naming a flow or version the company does not have, or an ambiguous name', async () => {
+    await deployed('Twin', doubler);
+    await deployed('Twin', doubler);
+    await deployed('Doubler 5', doubler);
+    const flow = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'References' } })).json().data;
+    const definition = parent({ flow: 'Nowhere' });
+    definition.steps.push(
+      { id: 'twin', shape: 'run_flow', config: { flow: 'Twin' } },
+      { id: 'old', shape: 'run_flow', config: { flow: 'Doubler 5', version: 7 } },
+    );
+    definition.edges.push({ from: 'split', to: 'twin' }, { from: 'split', to: 'old' });
+    const res = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${flow.draft_version_id}`,
+      headers: h,
+      payload: { definition },
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.json().errors).toEqual({
+      'definition.steps[2].config.flow': ['there is no flow "Nowhere" (by id or exact name) in this company'],
+      'definition.steps[3].config.flow': ['2 flows are named "Twin"; name the flow by its id'],
+      'definition.steps[4].config.version': ['flow "Doubler 5" has no version 7'],
+    });
+    // Another company's flow is no flow at all.
+    const other = await sys.register();
+    const theirs = (
+      await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: sys.auth(other.token), payload: { name: 'Theirs' } })
+    ).json().data;
+    const foreign = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${flow.draft_version_id}`,
+      headers: h,
+      payload: { definition: parent({ flow: theirs.id }) },
+    });
+    expect(foreign.json().errors).toEqual({
+      'definition.steps[2].config.flow': [`there is no flow "${theirs.id}" (by id or exact name) in this company`],
+    });
+  });
+
   it('refuses bad run_flow configs with field paths', async () => {
     const flow = (await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Bad configs' } })).json().data;
     const res = await sys.app.inject({
@@ -194,7 +233,7 @@ describe('run_flow with the real store, queue and worker', () => {
       method: 'PUT',
       url: `/api/v1/flow-versions/${flow.draft_version_id}`,
       headers: h,
-      payload: { definition: parent({ flow: 'x', output: 'statuses' }) },
+      payload: { definition: parent({ flow: 'Doubler', output: 'statuses' }) },
     });
     expect(noWait.json().errors).toEqual({
       'definition.steps[2].config.output': ['is only used with "wait": true; remove it or set wait to true'],
@@ -217,7 +256,12 @@ describe('run_flow with the real store, queue and worker', () => {
     await deployed('Doubler 3', doubler);
     cases.push([{ flow: 'Doubler 3', version: 99 }, 'has no version 99']);
     for (const [config, message] of cases) {
-      const main = await deployed(`Bad target ${Math.random()}`, parent(config));
+      // Unknown flows and versions are refused at save; the store takes them, as when a flow is deleted later.
+      const main = (
+        await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: `Bad target ${Math.random()}` } })
+      ).json().data;
+      await sys.store.updateDraft(companyId, main.draft_version_id, parent(config));
+      await sys.store.deployVersion(companyId, main.draft_version_id, { enable: true });
       const run = await start(main.id, '[{"n":1}]');
       expect(run.status, JSON.stringify(config)).toBe('failure');
       const logs = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${run.id}/flow-run-logs`, headers: h })).json().data;

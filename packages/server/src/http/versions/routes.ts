@@ -9,7 +9,7 @@ import { notFound } from '../errors.js';
 import { assertCompanyReferences } from './company-references.js';
 import { assertValidDefinition } from '../flows/routes.js';
 import { callbackUrl } from '../callbacks/routes.js';
-import { assertNoSelfRunFlow } from './run-flow-references.js';
+import { assertRunFlowReferences } from './run-flow-references.js';
 import { versionJson } from '../flows/serialize.js';
 import { webhookUrl } from '../webhooks/routes.js';
 
@@ -57,7 +57,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const existing = await store.getVersion(request.auth.companyId, versionId);
       if (!existing) throw notFound('Flow version');
       const definition = assertValidDefinition((request.body as { definition: unknown }).definition);
-      await assertNoSelfRunFlow(store, existing, definition);
+      await assertRunFlowReferences(store, existing, definition);
       const version = await store.updateDraft(request.auth.companyId, versionId, definition);
       if (!version) throw notFound('Flow version');
       return { data: versionJson(version, true) };
@@ -80,7 +80,7 @@ export async function versionRoutes(app: FastifyInstance, _config: Config, { sto
       const existing = await store.getVersion(request.auth.companyId, versionId);
       if (!existing) throw notFound('Flow version');
       assertValidDefinition(existing.definition);
-      await assertNoSelfRunFlow(store, existing, existing.definition);
+      await assertRunFlowReferences(store, existing, existing.definition);
       await assertCompanyReferences(store, request.auth.companyId, existing.definition);
       const body = deployBody(request.body);
       const version = await store.deployVersion(request.auth.companyId, versionId, { enable: body.enable });

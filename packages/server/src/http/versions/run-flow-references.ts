@@ -4,13 +4,17 @@ import type { Flow, FlowVersion, Store } from '../../store/types.js';
 /** How many flows the cycle search follows at most; deeper chains are left to the run-time check. */
 const SEARCH_MAX_FLOWS = 50;
 
+type Found = { flow: Flow } | { problem: string };
+
 /**
- * Refuses a definition whose run_flow steps lead back to the flow it belongs to (spec/flows.md §3):
- * directly (a step naming the flow itself, by id or name), or through other flows' deployed
- * versions (this flow starts B, whose deployed version starts this flow). A cycle through a flow
- * not deployed yet cannot be known here; the ancestry check when a child run starts catches it.
+ * Checks the run_flow steps of a definition against the company's flows (spec/flows.md §1: the
+ * flows a definition references exist in the same company): each names one existing flow (by id or
+ * exact name) and, when it sets `version`, an existing version of it. And it refuses a definition
+ * that leads back to the flow it belongs to (§3): directly (by id or name), or through other flows'
+ * deployed versions (this flow starts B, whose deployed version starts this flow). A cycle through a
+ * flow not deployed yet cannot be known here; the ancestry check when a child run starts catches it.
  */
-export async function assertNoSelfRunFlow(store: Store, version: FlowVersion, definition: FlowDefinition): Promise<void> {
+export async function assertRunFlowReferences(store: Store, version: FlowVersion, definition: FlowDefinition): Promise<void> {
   if (!definition.steps.some((s) => s.shape === 'run_flow')) return;
   const flow = await store.getFlow(version.companyId, version.flowId);
   if (!flow) return;
@@ -19,15 +23,25 @@ export async function assertNoSelfRunFlow(store: Store, version: FlowVersion, de
     const key = `definition.${path}`;
     details[key] = [...(details[key] ?? []), message];
   };
-  for (const problem of runFlowSelfReferences(definition, { id: flow.id, name: flow.name })) add(problem.path, problem.message);
-  if (Object.keys(details).length === 0) {
+  const self = runFlowSelfReferences(definition, { id: flow.id, name: flow.name });
+  for (const problem of self) add(problem.path, problem.message);
+  if (self.length === 0) {
     for (const [index, step] of definition.steps.entries()) {
       const reference = runFlowReference(step);
       if (reference === undefined) continue;
-      const path = await pathBackTo(store, flow, reference);
-      if (path !== undefined) {
-        add(`steps[${index}].config.flow`, `starts "${path.join('" → "')}" → this flow again; a flow may not start itself through others`);
+      const at = `steps[${index}].config`;
+      const found = await findFlow(store, flow.companyId, reference);
+      if ('problem' in found) {
+        add(`${at}.flow`, found.problem);
+        continue;
       }
+      const number = step.config.version;
+      if (typeof number === 'number' && !(await store.listVersions(flow.companyId, found.flow.id)).some((v) => v.number === number)) {
+        add(`${at}.version`, `flow "${found.flow.name}" has no version ${number}`);
+      }
+      const path = await pathBackTo(store, flow, found.flow);
+      if (path !== undefined)
+        add(`${at}.flow`, `starts "${path.join('" → "')}" → this flow again; a flow may not start itself through others`);
     }
   }
   const count = Object.values(details).reduce((n, list) => n + list.length, 0);
@@ -39,30 +53,33 @@ function runFlowReference(step: { shape: string; config: Record<string, unknown>
   return step.shape === 'run_flow' && typeof step.config.flow === 'string' ? step.config.flow : undefined;
 }
 
-/** The names of the flows from `reference` back to `target` through deployed versions, if any. */
-async function pathBackTo(store: Store, target: Flow, reference: string): Promise<string[] | undefined> {
+/** The names of the flows from `start` back to `target` through deployed versions, if any. */
+async function pathBackTo(store: Store, target: Flow, start: Flow): Promise<string[] | undefined> {
   const seen = new Set<string>();
-  const queue: Array<{ reference: string; path: string[] }> = [{ reference, path: [] }];
+  const queue: Array<{ flow: Flow; path: string[] }> = [{ flow: start, path: [] }];
   while (queue.length > 0 && seen.size < SEARCH_MAX_FLOWS) {
-    const next = queue.shift()!;
-    const flow = await findFlow(store, target.companyId, next.reference);
-    if (!flow || seen.has(flow.id)) continue;
-    if (flow.id === target.id) return next.path;
+    const { flow, path } = queue.shift()!;
+    if (seen.has(flow.id)) continue;
+    if (flow.id === target.id) return path;
     seen.add(flow.id);
     if (flow.deployedVersionId === null) continue;
     const deployed = await store.getVersion(flow.companyId, flow.deployedVersionId);
     for (const step of deployed?.definition.steps ?? []) {
-      const ref = runFlowReference(step);
-      if (ref !== undefined) queue.push({ reference: ref, path: [...next.path, flow.name] });
+      const reference = runFlowReference(step);
+      if (reference === undefined) continue;
+      const next = await findFlow(store, flow.companyId, reference);
+      if ('flow' in next) queue.push({ flow: next.flow, path: [...path, flow.name] });
     }
   }
   return undefined;
 }
 
-async function findFlow(store: Store, companyId: string, reference: string): Promise<Flow | undefined> {
+async function findFlow(store: Store, companyId: string, reference: string): Promise<Found> {
   const byId = await store.getFlow(companyId, reference);
-  if (byId) return byId;
+  if (byId) return { flow: byId };
   const named = await store.listFlows(companyId, { name: reference }, { page: 1, perPage: 100 });
   const exact = named.rows.filter((f) => f.name === reference);
-  return exact.length === 1 ? exact[0] : undefined;
+  if (exact.length === 1) return { flow: exact[0]! };
+  if (exact.length > 1) return { problem: `${exact.length} flows are named "${reference}"; name the flow by its id` };
+  return { problem: `there is no flow "${reference}" (by id or exact name) in this company` };
 }
