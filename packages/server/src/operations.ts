@@ -1,4 +1,5 @@
 import type { DestinationStream, Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import type { Config } from './config/index.js';
 import { createLimits, type Limits } from './limits/limits.js';
 import { MemoryRateLimiter, RedisRateLimiter } from './limits/rate-limiter.js';
@@ -14,6 +15,8 @@ export interface Operations {
   limits: Limits;
   /** Present where the worker runs; start() is the caller's. */
   retention: Retention | undefined;
+  /** Adds this part's counters to the process's Prometheus registry. */
+  attachMetrics(registry: Registry): void;
   close(): Promise<void>;
 }
 
@@ -29,7 +32,9 @@ export function openOperations(config: Config, store: Store, options: { retentio
           prefix: config.redisPrefix,
           onError: (err) => logger?.warn({ err }, 'rate limiter: Redis unavailable, not limiting'),
         });
-  const limits = createLimits({ config, store, limiter });
+  let refusedTotal: Counter<'code'> | undefined;
+  let retainedTotal: Counter<'kind'> | undefined;
+  const limits = createLimits({ config, store, limiter, onRefused: (code) => refusedTotal?.inc({ code }) });
   const retention = options.retention
     ? createRetention({
         store,
@@ -37,6 +42,7 @@ export function openOperations(config: Config, store: Store, options: { retentio
         payloadRetentionHours: config.payloadRetentionHours,
         intervalMs: config.retentionIntervalMs,
         log: (message, extra) => logger?.info(extra ?? {}, message),
+        onDeleted: (kind, count) => retainedTotal?.inc({ kind }, count),
       })
     : undefined;
   return {
@@ -44,6 +50,20 @@ export function openOperations(config: Config, store: Store, options: { retentio
     tracing,
     limits,
     retention,
+    attachMetrics(registry) {
+      refusedTotal = new Counter({
+        name: 'weft_admission_refused_total',
+        help: 'Starts and webhook calls refused by the per-company limits, by error code.',
+        labelNames: ['code'],
+        registers: [registry],
+      });
+      retainedTotal = new Counter({
+        name: 'weft_retention_deleted_total',
+        help: 'Rows deleted by retention, by kind (run_logs, payloads).',
+        labelNames: ['kind'],
+        registers: [registry],
+      });
+    },
     async close() {
       await retention?.stop();
       await limits.close();

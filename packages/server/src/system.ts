@@ -111,6 +111,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           logger: ops.logger?.child({ component: 'worker' }),
         });
   const metrics = createMetrics({ events, queue });
+  ops.attachMetrics(metrics.registry);
   const app = await buildApp(config, { store, queue, auth, events, metrics, limits: ops.limits, logger: ops.logger, tracing: ops.tracing });
   await worker?.start();
   ops.retention?.start();

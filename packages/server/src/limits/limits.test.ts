@@ -48,6 +48,8 @@ describe('per-company start limits', () => {
     expect(refused.json().message).toMatch(/5 starts per minute/);
     // Another company has its own allowance.
     expect((await start(otherFlow, other)).statusCode).toBe(200);
+    const metrics = await sys.app.inject({ method: 'GET', url: '/metrics' });
+    expect(metrics.body).toMatch(/weft_admission_refused_total\{code="START_RATE_LIMITED"\} [1-9]/);
   });
 
   it('applies a per-company override from the settings', async () => {

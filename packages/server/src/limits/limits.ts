@@ -39,6 +39,8 @@ export function createLimits(deps: {
   store: Pick<Store, 'getSetting' | 'countQueuedRuns'>;
   limiter: RateLimiter;
   now?: () => number;
+  /** Told of every refusal, by error code (for metrics). */
+  onRefused?: (code: 'START_RATE_LIMITED' | 'WEBHOOK_RATE_LIMITED' | 'QUEUE_FULL') => void;
 }): Limits {
   const { config, store, limiter } = deps;
   const now = deps.now ?? Date.now;
@@ -90,9 +92,22 @@ export function createLimits(deps: {
   }
 
   function admit(kind: 'start' | 'webhook', companyId: string): Promise<void> | undefined {
-    const limits = cachedLimits(companyId);
-    if (limits === undefined) return readLimits(companyId).then((read) => admitWith(kind, companyId, read));
-    return admitWith(kind, companyId, limits);
+    try {
+      const limits = cachedLimits(companyId);
+      const decided =
+        limits === undefined ? readLimits(companyId).then((read) => admitWith(kind, companyId, read)) : admitWith(kind, companyId, limits);
+      return decided?.catch((err: unknown) => {
+        throw refused(err);
+      });
+    } catch (err) {
+      throw refused(err);
+    }
+  }
+
+  function refused(err: unknown): unknown {
+    const code = (err as { code?: string } | null)?.code;
+    if (code === 'START_RATE_LIMITED' || code === 'WEBHOOK_RATE_LIMITED' || code === 'QUEUE_FULL') deps.onRefused?.(code);
+    return err;
   }
 
   function admitWith(kind: 'start' | 'webhook', companyId: string, limits: CompanyLimits): Promise<void> | undefined {

@@ -77,7 +77,15 @@ describe('retention on SQLite', () => {
 
   it('keeps what is younger than the settings and deletes what is older, in batches', async () => {
     const { companyId, finished } = await seed(store, 120, () => randomBytes(256));
-    const r = retention(store);
+    const deleted: Array<[string, number]> = [];
+    const r = createRetention({
+      store,
+      runLogRetentionHours: 7 * 24,
+      payloadRetentionHours: 72,
+      intervalMs: 60_000,
+      batchSize: 50,
+      onDeleted: (kind, n) => deleted.push([kind, n]),
+    });
     expect(await r.runOnce(new Date())).toMatchObject({ runLogsDeleted: 0, payloadsDeleted: 0 });
     // Four days on: payloads (72 h) are gone, logs (7 days) are kept.
     const later = await r.runOnce(new Date(Date.now() + 4 * DAY_MS));
@@ -89,6 +97,10 @@ describe('retention on SQLite', () => {
     expect(await r.runOnce(new Date(Date.now() + 8 * DAY_MS))).toMatchObject({ runLogsDeleted: 600 });
     expect(await store.listRunLogs(companyId, finished[0]!)).toHaveLength(0);
     expect(await store.getRun(companyId, finished[0]!)).toBeDefined();
+    // Batches of at most 50 rows each, every one reported.
+    expect(deleted.every(([, n]) => n <= 50)).toBe(true);
+    expect(deleted.filter(([k]) => k === 'payloads').reduce((t, [, n]) => t + n, 0)).toBe(120);
+    expect(deleted.filter(([k]) => k === 'run_logs').length).toBeGreaterThanOrEqual(12);
   });
 
   it('never deletes the payloads of a run still queued, however old', async () => {

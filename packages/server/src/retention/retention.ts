@@ -12,6 +12,8 @@ export interface RetentionOptions {
   /** Rows per transaction. Small, so the API's writes wait at most a few milliseconds. Default 500. */
   batchSize?: number;
   log?: (message: string, extra?: Record<string, unknown>) => void;
+  /** Told of each batch deleted (for metrics). */
+  onDeleted?: (kind: 'run_logs' | 'payloads', count: number) => void;
 }
 
 export interface RetentionResult {
@@ -54,6 +56,7 @@ export function createRetention(options: RetentionOptions): Retention {
       for (;;) {
         const n = await store.deleteRunLogsBefore(before, batchSize);
         result.runLogsDeleted += n;
+        if (n > 0) options.onDeleted?.('run_logs', n);
         if (n < batchSize || stopped) break;
         await yieldTurn();
       }
@@ -64,6 +67,7 @@ export function createRetention(options: RetentionOptions): Retention {
       for (;;) {
         const { deleted, lastId } = await store.deletePayloadsBefore(before, batchSize, after);
         result.payloadsDeleted += deleted;
+        if (deleted > 0) options.onDeleted?.('payloads', deleted);
         if (lastId === undefined || stopped) break;
         after = lastId;
         await yieldTurn();
