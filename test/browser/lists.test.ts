@@ -258,10 +258,34 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByRole('heading', { name: 'Country codes' }).waitFor();
     await page.getByRole('cell', { name: 'United Kingdom' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(2);
+    expect(await unlabelledControls(page)).toEqual([]);
+    // Rows from pasted CSV: a bad line is named, a good CSV merges in.
+    const csv = page.getByLabel('CSV (first line: left,right)');
+    await csv.fill('left,right\nDE');
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/line 2/)
+      .waitFor();
+    await csv.fill('left,right\nDE,Germany');
+    await page.getByLabel(/^Merge into the rows/).check();
+    await page.getByRole('button', { name: 'Import CSV' }).click();
+    await page.getByText('Merged the rows.').waitFor();
+    await page.getByRole('cell', { name: 'Germany' }).waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(3);
 
     await page.getByText('More', { exact: true }).click();
     await page.getByRole('link', { name: 'Notification groups' }).click();
     await page.getByRole('cell', { name: 'ops@acme.test, oncall@acme.test' }).waitFor();
+    await page.getByText('New notification group').click();
+    await page.getByLabel('Group name').fill('Finance');
+    await page.getByLabel('Email addresses (one a line)').fill('not-an-email');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('alert').getByText('emails[0]').waitFor();
+    await page.getByLabel('Email addresses (one a line)').fill('ap@acme.test\nar@acme.test');
+    await page.getByRole('button', { name: 'Create group' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Finance' }).waitFor();
+    expect(await page.locator('.summary').textContent()).toContain('ap@acme.test, ar@acme.test');
     for (const [name, empty] of [
       ['Scripts', 'No scripts yet'],
       ['Caches', 'No caches yet'],

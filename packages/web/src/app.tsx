@@ -19,11 +19,27 @@ const ConnectorPage = lazy(() => import('./features/connectors/connector-page').
 const resources = () => import('./features/resources/resource-pages');
 const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.ResourceListPage })));
 const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
+const NewNamedForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NewNamedForm })));
+const NotificationGroupForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NotificationGroupForm })));
 const TrackedDataPage = lazy(() => resources().then((m) => ({ default: m.TrackedDataPage })));
 const scripts = () => import('./features/scripts/script-page');
 const ScriptPage = lazy(() => scripts().then((m) => ({ default: m.ScriptPage })));
 const NewScriptForm = lazy(() => scripts().then((m) => ({ default: m.NewScriptForm })));
 const InstancesPage = lazy(() => import('./features/connectors/instances-page').then((m) => ({ default: m.InstancesPage })));
+
+/** How a resource's list page creates an item, where the dashboard offers it. */
+function creator(path: string) {
+  if (path === '/lookup-tables') return <NewNamedForm api="/lookup-tables" path={path} noun="lookup table" withDescription />;
+  if (path === '/data-pools') return <NewNamedForm api="/data-pools" path={path} noun="data pool" withDescription />;
+  if (path === '/notification-groups')
+    return (
+      <details>
+        <summary>New notification group</summary>
+        <NotificationGroupForm onSaved={(id) => navigate(`/notification-groups/${encodeURIComponent(id)}`)} />
+      </details>
+    );
+  return undefined;
+}
 
 function Page({ path }: { path: string }) {
   const flow = matchPath('/flows/:id', path);
@@ -42,7 +58,7 @@ function Page({ path }: { path: string }) {
   if (script) return <ScriptPage key={script.id} scriptId={script.id!} />;
   if (path === '/scripts') return <ResourceListPage resource={RESOURCES.find((r) => r.path === '/scripts')!} actions={<NewScriptForm />} />;
   for (const resource of RESOURCES) {
-    if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} />;
+    if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} actions={creator(resource.path)} />;
     const item = matchPath(`${resource.path}/:id`, path);
     if (item) return <ResourceDetailPage key={path} resource={resource} id={item.id!} />;
   }

@@ -7,6 +7,7 @@ import { Pager } from '../../components/pager';
 import { useAsync } from '../../components/use-async';
 import { Link } from '../../router';
 import { type Column, cell, columnsOf, Table } from './generic-table';
+import { LookupImportForm, NotificationGroupForm } from './resource-forms';
 import type { Resource } from './resources';
 
 type Row = Record<string, unknown>;
@@ -40,16 +41,18 @@ export function ResourceListPage({ resource, actions }: { resource: Resource; ac
 
 /** One item of a resource: its fields, and the rows under it (versions, rows, entries, values). */
 export function ResourceDetailPage({ resource, id }: { resource: Resource; id: string }) {
+  const [loads, setLoads] = useState(0);
   const [page, setPage] = useState(1);
-  const item = useAsync(() => request<{ data: Row }>(`${resource.api}/${enc(id)}`).then((r) => r.data), [resource.api, id]);
+  const item = useAsync(() => request<{ data: Row }>(`${resource.api}/${enc(id)}`).then((r) => r.data), [resource.api, id, loads]);
   const sub = resource.items;
   const items = useAsync(
     () =>
       sub
         ? request<List<Row> | { data: Row[] }>(`${resource.api}/${enc(id)}/${sub.api}`, { query: { page, per_page: 25 } })
         : Promise.resolve(undefined),
-    [resource.api, id, page],
+    [resource.api, id, page, loads],
   );
+  const reload = () => setLoads((n) => n + 1);
   if (!item.data)
     return item.error ? <ErrorMessage error={item.error} title={`${resource.title}: not found`} /> : <p className="muted">Loading…</p>;
   const { id: itemId, code, ...fields } = item.data;
@@ -77,6 +80,13 @@ export function ResourceDetailPage({ resource, id }: { resource: Resource; id: s
           <pre className="code output">{code}</pre>
         </>
       ) : null}
+      {resource.path === '/notification-groups' ? (
+        <NotificationGroupForm
+          key={String(fields.updated_at)}
+          group={{ id, name: String(fields.name), emails: (fields.emails as string[]) ?? [] }}
+          onSaved={reload}
+        />
+      ) : null}
       {sub ? (
         <>
           <h2>{sub.title}</h2>
@@ -86,6 +96,7 @@ export function ResourceDetailPage({ resource, id }: { resource: Resource; id: s
           <Pager meta={items.data && 'meta' in items.data ? items.data.meta : undefined} onPage={setPage} label={sub.title} />
         </>
       ) : null}
+      {resource.path === '/lookup-tables' ? <LookupImportForm tableId={id} onDone={reload} /> : null}
     </main>
   );
 }

@@ -1,0 +1,134 @@
+import { type FormEvent, useState } from 'react';
+import { request } from '../../api/client';
+import { ErrorMessage } from '../../components/error-message';
+import { navigate } from '../../router';
+
+const enc = encodeURIComponent;
+
+/** A name (and, where the resource has one, a description) to create an item with, then its page. */
+export function NewNamedForm({ api, path, noun, withDescription }: { api: string; path: string; noun: string; withDescription?: boolean }) {
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    try {
+      const body = withDescription && description.trim() ? { name: name.trim(), description: description.trim() } : { name: name.trim() };
+      const created = await request<{ data: { id: string } }>(api, { method: 'POST', body });
+      navigate(`${path}/${enc(created.data.id)}`);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="inline-form">
+      <label>
+        New {noun} name
+        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      {withDescription ? (
+        <label>
+          Description
+          <input maxLength={5000} value={description} onChange={(e) => setDescription(e.target.value)} />
+        </label>
+      ) : null}
+      <button type="submit" className="primary">
+        Create {noun}
+      </button>
+      <ErrorMessage error={error} />
+    </form>
+  );
+}
+
+/** Replaces (or merges into) a lookup table's rows from pasted CSV with the header left,right. */
+export function LookupImportForm({ tableId, onDone }: { tableId: string; onDone(): void }) {
+  const [csv, setCsv] = useState('left,right\n');
+  const [merge, setMerge] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setNotice('');
+    try {
+      await request(`/lookup-tables/${enc(tableId)}/import`, {
+        method: 'POST',
+        body: { csv },
+        query: { mode: merge ? 'merge' : 'replace' },
+      });
+      setNotice(merge ? 'Merged the rows.' : 'Replaced the rows.');
+      onDone();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="card stack">
+      <h2>Import rows</h2>
+      <label>
+        CSV (first line: left,right)
+        <textarea className="code" rows={6} value={csv} onChange={(e) => setCsv(e.target.value)} />
+      </label>
+      <label className="check">
+        <input type="checkbox" checked={merge} onChange={(e) => setMerge(e.target.checked)} />
+        Merge into the rows (otherwise the CSV replaces them)
+      </label>
+      <ErrorMessage error={error} />
+      {notice ? <p role="status">{notice}</p> : null}
+      <div>
+        <button type="submit">Import CSV</button>
+      </div>
+    </form>
+  );
+}
+
+/** A notification group's addresses, one a line; create or change. */
+export function NotificationGroupForm({
+  group,
+  onSaved,
+}: {
+  group?: { id: string; name: string; emails: string[] };
+  onSaved(id: string): void;
+}) {
+  const [name, setName] = useState(group?.name ?? '');
+  const [emails, setEmails] = useState((group?.emails ?? []).join('\n'));
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    const body = {
+      name: name.trim(),
+      emails: emails
+        .split(/[\n,]/)
+        .map((e) => e.trim())
+        .filter(Boolean),
+    };
+    try {
+      const saved = group
+        ? await request<{ data: { id: string } }>(`/notification-groups/${enc(group.id)}`, { method: 'PATCH', body })
+        : await request<{ data: { id: string } }>('/notification-groups', { method: 'POST', body });
+      onSaved(saved.data.id);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  return (
+    <form onSubmit={submit} className="card stack" aria-label={group ? `Group ${group.name}` : 'New notification group'}>
+      <label>
+        Group name
+        <input required maxLength={200} value={name} onChange={(e) => setName(e.target.value)} />
+      </label>
+      <label>
+        Email addresses (one a line)
+        <textarea rows={4} value={emails} onChange={(e) => setEmails(e.target.value)} />
+      </label>
+      <ErrorMessage error={error} />
+      <div>
+        <button type="submit" className="primary">
+          {group ? 'Save group' : 'Create group'}
+        </button>
+      </div>
+    </form>
+  );
+}
