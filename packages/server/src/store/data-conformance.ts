@@ -79,6 +79,10 @@ export function dataConformanceSuite(name: string, makeStore: () => Promise<Stor
         const totals = (await store.listCaches('co-a', {}, page)).rows[0]!;
         const sizes = await Promise.all(['list', 'spaced', 'blank'].map(async (k) => (await store.getCacheEntry(flowCache, k))!.bytes));
         expect(totals.bytes).toBe(sizes.reduce((a, b) => a + b, 0));
+        await store.putCacheEntry(flowCache, write('csv', '[x]', { format: 'csv' }));
+        expect((await rejection(store.putCacheEntry(flowCache, write('csv', '[1]', { append: true })))).code).toBe(
+          'PAYLOAD_STRUCTURE_ERROR',
+        );
         await store.putCacheEntry(flowCache, write('object', '{"a":1}'));
         const err = await rejection(store.putCacheEntry(flowCache, write('object', '[1]', { append: true })));
         expect(err.code).toBe('PAYLOAD_STRUCTURE_ERROR');

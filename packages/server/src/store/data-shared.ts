@@ -34,8 +34,8 @@ function arrayBounds(buf: Buffer): [number, number] | undefined {
  * The stored JSON array with the elements of `items` (a JSON array) at its end, joined as text:
  * an append to a large entry neither parses nor re-serialises what is already stored.
  */
-export function appendJsonArray(existing: Buffer, items: Buffer, cacheName: string, key: string): Buffer {
-  const stored = arrayBounds(existing);
+export function appendJsonArray(existing: Buffer, items: Buffer, cacheName: string, key: string, format = 'json'): Buffer {
+  const stored = format === 'json' ? arrayBounds(existing) : undefined;
   if (stored === undefined) {
     throw new AppError(
       'PAYLOAD_STRUCTURE_ERROR',

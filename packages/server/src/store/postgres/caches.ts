@@ -149,7 +149,7 @@ export function cacheMethods({ db }: PostgresContext): CacheMethods {
           let body = write.body;
           if (write.append && existing !== undefined) {
             const stored = (await db.row<{ body: Buffer }>(SQL.entryBody, [row.id, write.key], client)) as { body: Buffer };
-            body = appendJsonArray(stored.body, write.body, cache.name, write.key);
+            body = appendJsonArray(stored.body, write.body, cache.name, write.key, existing.format);
           }
           bytes += body.length - (existing?.bytes ?? 0);
           if (bytes > write.maxBytes) throw cacheFull(cache.name, bytes, write.maxBytes);

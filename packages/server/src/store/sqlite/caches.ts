@@ -132,7 +132,7 @@ export function cacheMethods({ db }: SqliteContext): CacheMethods {
             db.statement(SQL.dropOldMarks).run(row.id, appendMarkerCutoff());
             if (db.statement(SQL.markAppend).run(row.id, write.opKey, now).changes === 0) return;
           }
-          if (existing !== undefined) body = appendJsonArray(existing.body, write.body, cache.name, write.key);
+          if (existing !== undefined) body = appendJsonArray(existing.body, write.body, cache.name, write.key, existing.format);
         }
         if (existing === undefined) entries++;
         bytes += body.length - (existing?.bytes ?? 0);
