@@ -106,6 +106,9 @@ describe.skipIf(!HAS_CHROMIUM)('the run logs on a phone', () => {
     expect(await overflows()).toEqual({ page: false, content: false, widest: [] });
     await summary.getByRole('link', { name: runIds[0]! }).click();
     await page.waitForURL(`**/runs/${runIds[0]}`);
+    // And back: the original names its retry.
+    await page.getByRole('region', { name: 'Retried as' }).getByRole('link').click();
+    await page.waitForURL(`**/runs/${retryId}`);
   });
 
   it('keeps the flows list within the phone screen: its wide table scrolls inside its own box', async () => {

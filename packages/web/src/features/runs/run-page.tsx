@@ -34,7 +34,11 @@ export function RunPage({ runId }: { runId: string }) {
         api.runChildren(runId).catch(() => [] as Run[]),
       ]);
       setLive(!TERMINAL_RUN_STATUSES.includes(run.status));
-      return { run, logs, children };
+      // The API links a retry to its original, not back: the flow's latest retries are searched for this run's.
+      const retries = (await api.listRuns({ flow_id: run.flow_id, trigger: 'retry', per_page: 100 })).data.filter(
+        (r) => r.retry_of_run_id === run.id,
+      );
+      return { run, logs, children, retries };
     },
     [runId],
     live ? LIVE_REFRESH_MS : undefined,
@@ -44,7 +48,7 @@ export function RunPage({ runId }: { runId: string }) {
 
   if (!state.data)
     return state.error ? <ErrorMessage error={state.error} title="The run could not be loaded" /> : <p className="muted">Loading…</p>;
-  const { run, logs, children } = state.data;
+  const { run, logs, children, retries } = state.data;
   const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
 
   const retry = async () => {
@@ -97,6 +101,21 @@ export function RunPage({ runId }: { runId: string }) {
           <summary>Input payload</summary>
           <PayloadView id={run.input_payload_id} title="Input payload" />
         </details>
+      ) : null}
+      {retries.length > 0 ? (
+        <section aria-labelledby="retries">
+          <h2 id="retries">Retried as</h2>
+          <ul className="child-runs">
+            {retries.map((retry) => (
+              <li key={retry.id}>
+                <Link to={`/runs/${retry.id}`} title={retry.id}>
+                  <code>{shortId(retry.id)}</code>
+                </Link>{' '}
+                <StatusBadge status={retry.status} /> {formatTime(retry.queued_at)}
+              </li>
+            ))}
+          </ul>
+        </section>
       ) : null}
       {children.length > 0 ? (
         <section aria-labelledby="child-runs">
