@@ -19,7 +19,7 @@ export interface OAuthProvider {
   revokeAll(): void;
   /** Lifetime of tokens handed out from now on. */
   expiresIn: number;
-  /** How long the token endpoint takes to answer a refresh (a refused one answers this much later again). */
+  /** How long the token endpoint takes to answer a refresh (a refused one five times as long). */
   refreshDelayMs: number;
   close(): Promise<void>;
 }
@@ -101,7 +101,7 @@ export async function startOAuthProvider(): Promise<OAuthProvider> {
         const refresh = form.get('refresh_token') ?? '';
         // Rotating refresh tokens: each works once.
         const fresh = refreshTokens.delete(refresh);
-        if (provider.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, provider.refreshDelayMs * (fresh ? 1 : 2)));
+        if (provider.refreshDelayMs > 0) await new Promise((r) => setTimeout(r, provider.refreshDelayMs * (fresh ? 1 : 5)));
         if (!fresh) return json(400, { error: 'invalid_grant' });
         return json(200, issue());
       }
