@@ -82,6 +82,8 @@ main(process.argv.slice(2)).then(
   },
   (err) => {
     console.error(`weft: ${err instanceof Error ? err.message : String(err)}`);
-    process.exitCode = 1;
+    // Exit now: a start that failed half-way may hold database pools and Redis connections open,
+    // and a process that stays alive without working looks healthy to whatever supervises it.
+    process.exit(1);
   },
 );
