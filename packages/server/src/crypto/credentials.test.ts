@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -97,12 +97,14 @@ describe('loading the credentials key', () => {
 
   it('generates a key once in a 0600 file under the data dir, never in the database, when none is configured', async () => {
     await withStore(async (store, dataDir) => {
-      const [first, second] = await Promise.all([
-        loadCredentialCipher(store, { credentialsKey: undefined, dataDir }),
-        loadCredentialCipher(store, { credentialsKey: undefined, dataDir }),
-      ]);
+      // Many loads at once, as processes starting together: none may read a key file still being written.
+      const together = await Promise.all(
+        Array.from({ length: 20 }, () => loadCredentialCipher(store, { credentialsKey: undefined, dataDir })),
+      );
+      const first = together[0]!;
       const third = await loadCredentialCipher(store, { credentialsKey: undefined, dataDir });
-      expect(second.currentKeyId).toBe(first.currentKeyId);
+      for (const other of together) expect(other.currentKeyId).toBe(first.currentKeyId);
+      expect((await readdir(dataDir)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
       expect(third.currentKeyId).toBe(first.currentKeyId);
       expect(third.decrypt(first.encrypt(secrets, 'c'), 'c')).toEqual(secrets);
       const file = path.join(dataDir, CREDENTIALS_KEY_FILE);

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '@weft/schema';
 import type { Config } from '../config/index.js';
@@ -103,11 +103,17 @@ export const CREDENTIALS_KEY_FILE = 'credentials.key';
  */
 export async function loadOrCreateKeyFile(dataDir: string): Promise<CredentialKey> {
   const file = join(dataDir, CREDENTIALS_KEY_FILE);
+  await mkdir(dataDir, { recursive: true });
+  // Written whole to a temp file, then hard-linked into place: link() fails with EEXIST when another
+  // process won, and nobody can read the key file while it is still empty (as with open 'wx' + write).
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(temp, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
   try {
-    await mkdir(dataDir, { recursive: true });
-    await writeFile(file, `${randomBytes(KEY_BYTES).toString('base64')}\n`, { flag: 'wx', mode: 0o600 });
+    await link(temp, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    await unlink(temp);
   }
   return parseCredentialKey((await readFile(file, 'utf8')).trim(), file);
 }
