@@ -1,10 +1,11 @@
-import { type FormEvent, type KeyboardEvent, useState } from 'react';
-import { request } from '../../api/client';
+import { type FormEvent, lazy, Suspense, useState } from 'react';
+import { ApiError, request } from '../../api/client';
 import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { StatusBadge } from '../../components/status-badge';
 import { useAsync } from '../../components/use-async';
+import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
 
 interface Script {
@@ -33,15 +34,22 @@ interface TestResult {
 
 const enc = encodeURIComponent;
 
-/** Tab in the code box indents (two spaces) rather than leaving it; Escape then Tab still leaves. */
-function indentOnTab(event: KeyboardEvent<HTMLTextAreaElement>, setCode: (code: string) => void, escaped: boolean) {
-  if (event.key !== 'Tab' || event.shiftKey || escaped) return;
-  event.preventDefault();
-  const el = event.currentTarget;
-  const { selectionStart: start, selectionEnd: end, value } = el;
-  const next = `${value.slice(0, start)}  ${value.slice(end)}`;
-  setCode(next);
-  requestAnimationFrame(() => el.setSelectionRange(start + 2, start + 2));
+// CodeMirror is a chunk of its own, fetched when a script page opens.
+const CodeEditor = lazy(() => import('./code-editor'));
+
+interface Problem {
+  text: string;
+  line?: number;
+  column?: number;
+}
+
+/** The compile problems of a 422 from deploy or test ("line 3, column 5: ..." under `code`), with their places. */
+export function compileProblems(error: unknown): Problem[] {
+  if (!(error instanceof ApiError) || error.status !== 422) return [];
+  return (error.fieldErrors.code ?? []).map((text) => {
+    const m = /^line (\d+)(?:, column (\d+))?/.exec(text);
+    return m ? { text, line: Number(m[1]), ...(m[2] ? { column: Number(m[2]) } : {}) } : { text };
+  });
 }
 
 /** A script: edit the draft's code, save it, test it on a sample payload, deploy it; its versions. */
@@ -49,7 +57,8 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const script = useAsync(() => request<{ data: Script }>(`/scripts/${enc(scriptId)}`).then((r) => r.data), [scriptId]);
   const versions = useAsync(() => request<{ data: ScriptVersion[] }>(`/scripts/${enc(scriptId)}/versions`).then((r) => r.data), [scriptId]);
   const [code, setCode] = useState<string | null>(null);
-  const [escaped, setEscaped] = useState(false);
+  const [goTo, setGoTo] = useState<{ line: number; column?: number }>();
+  const canWrite = useCanWrite();
   const [sample, setSample] = useState('{"id": 1}');
   const [result, setResult] = useState<TestResult | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -61,6 +70,7 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const s = script.data;
   const text = code ?? s.code ?? '';
   const dirty = code !== null && code !== s.code;
+  const problems = compileProblems(error);
 
   const act = async (what: () => Promise<string>) => {
     setBusy(true);
@@ -123,72 +133,97 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
         <h1>{s.name}</h1>
         <div className="row">
           <Link to="/scripts">All scripts</Link>
-          <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
-            Delete script
-          </button>
+          {canWrite ? (
+            <button type="button" className="danger" onClick={() => void remove()} disabled={busy}>
+              Delete script
+            </button>
+          ) : null}
         </div>
       </div>
       <p className="muted">
         {s.language} · draft version {s.draft_version} ·{' '}
         {s.deployed_version ? `deployed version ${s.deployed_version} (${formatTime(s.deployed_at)})` : 'never deployed'}
       </p>
-      <div className="toolbar">
-        <button type="button" className="primary" onClick={() => void onSave()} disabled={busy || !dirty}>
-          {dirty ? 'Save draft' : 'Saved'}
-        </button>
-        <button type="button" onClick={() => void onDeploy()} disabled={busy}>
-          Deploy
-        </button>
-        <span role="status" className="notice">
-          {notice}
-        </span>
-      </div>
-      <ErrorMessage error={error} />
-      <label>
-        Code of the draft (Tab indents; press Escape first to move on with Tab)
-        <textarea
-          className="code script-code"
-          rows={18}
-          spellCheck={false}
-          value={text}
-          onChange={(e) => setCode(e.target.value)}
-          onKeyDown={(e) => {
-            setEscaped(e.key === 'Escape');
-            indentOnTab(e, setCode, escaped);
-          }}
-        />
-      </label>
-      <form onSubmit={onTest} className="card stack">
-        <h2>Test on a sample</h2>
-        <label>
-          Sample payload (JSON)
-          <textarea className="code" rows={4} value={sample} onChange={(e) => setSample(e.target.value)} />
-        </label>
-        <div>
-          <button type="submit" disabled={busy}>
-            Run the test
+      {canWrite ? (
+        <div className="toolbar">
+          <button type="button" className="primary" onClick={() => void onSave()} disabled={busy || !dirty}>
+            {dirty ? 'Save draft' : 'Saved'}
           </button>
+          <button type="button" onClick={() => void onDeploy()} disabled={busy}>
+            Deploy
+          </button>
+          <span role="status" className="notice">
+            {notice}
+          </span>
         </div>
-        {result ? (
-          <div data-testid="script-test-result">
-            <p>
-              <StatusBadge status={result.ok ? 'success' : 'failure'} /> in {result.duration_ms} ms
-            </p>
-            {result.error ? (
-              <p className="error">
-                {result.error.code}: {result.error.message}
-              </p>
-            ) : null}
-            {result.ok ? <pre className="code output">{JSON.stringify(result.output, null, 2)}</pre> : null}
-            {result.logs.length > 0 ? (
-              <>
-                <h3>Logged</h3>
-                <pre className="code output">{result.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}</pre>
-              </>
-            ) : null}
+      ) : (
+        <p className="muted">You can read this script; a manager or administrator can change, test and deploy it.</p>
+      )}
+      <ErrorMessage error={error} />
+      {problems.length > 0 ? (
+        <ul className="plain" aria-label="Compile problems" data-testid="compile-problems">
+          {problems.map((p) => (
+            <li key={p.text}>
+              {p.line ? (
+                <button
+                  type="button"
+                  className="link"
+                  onClick={() => setGoTo({ line: p.line!, ...(p.column ? { column: p.column } : {}) })}
+                >
+                  Go to {p.text}
+                </button>
+              ) : (
+                p.text
+              )}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <h2 id="script-code-label">Code of the draft</h2>
+      <p className="muted">Tab indents; press Escape first to move on with Tab.</p>
+      <Suspense fallback={<p className="muted">Loading the editor…</p>}>
+        <CodeEditor
+          value={text}
+          onChange={setCode}
+          language={s.language}
+          label={`Code of the draft of ${s.name}`}
+          readOnly={!canWrite}
+          goTo={goTo}
+        />
+      </Suspense>
+      {canWrite ? (
+        <form onSubmit={onTest} className="card stack">
+          <h2>Test on a sample</h2>
+          <label>
+            Sample payload (JSON)
+            <textarea className="code" rows={4} value={sample} onChange={(e) => setSample(e.target.value)} />
+          </label>
+          <div>
+            <button type="submit" disabled={busy}>
+              Run the test
+            </button>
           </div>
-        ) : null}
-      </form>
+          {result ? (
+            <div data-testid="script-test-result">
+              <p>
+                <StatusBadge status={result.ok ? 'success' : 'failure'} /> in {result.duration_ms} ms
+              </p>
+              {result.error ? (
+                <p className="error">
+                  {result.error.code}: {result.error.message}
+                </p>
+              ) : null}
+              {result.ok ? <pre className="code output">{JSON.stringify(result.output, null, 2)}</pre> : null}
+              {result.logs.length > 0 ? (
+                <>
+                  <h3>Logged</h3>
+                  <pre className="code output">{result.logs.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n')}</pre>
+                </>
+              ) : null}
+            </div>
+          ) : null}
+        </form>
+      ) : null}
       <h2>Versions</h2>
       <ul className="plain">
         {(versions.data ?? []).map((v) => (
@@ -203,6 +238,7 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
 
 /** A new script: name and language; the server gives it a starting main(). */
 export function NewScriptForm() {
+  const canWrite = useCanWrite();
   const [name, setName] = useState('');
   const [language, setLanguage] = useState('javascript');
   const [error, setError] = useState<unknown>(null);
@@ -216,6 +252,7 @@ export function NewScriptForm() {
       setError(err);
     }
   };
+  if (!canWrite) return null;
   return (
     <form onSubmit={submit} className="inline-form">
       <label>
