@@ -21,11 +21,14 @@ const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.Resour
 const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
 const NewNamedForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NewNamedForm })));
 const NotificationGroupForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NotificationGroupForm })));
-const TrackedDataPage = lazy(() => resources().then((m) => ({ default: m.TrackedDataPage })));
 const scripts = () => import('./features/scripts/script-page');
 const ScriptPage = lazy(() => scripts().then((m) => ({ default: m.ScriptPage })));
 const NewScriptForm = lazy(() => scripts().then((m) => ({ default: m.NewScriptForm })));
 const InstancesPage = lazy(() => import('./features/connectors/instances-page').then((m) => ({ default: m.InstancesPage })));
+const LookupTablePage = lazy(() => import('./features/lookup-tables/lookup-table-page').then((m) => ({ default: m.LookupTablePage })));
+const DataPoolPage = lazy(() => import('./features/data-pools/data-pool-page').then((m) => ({ default: m.DataPoolPage })));
+const CachePage = lazy(() => import('./features/caches/cache-page').then((m) => ({ default: m.CachePage })));
+const TrackedDataSearch = lazy(() => import('./features/tracked-data/tracked-data-page').then((m) => ({ default: m.TrackedDataPage })));
 
 /** How a resource's list page creates an item, where the dashboard offers it. */
 function creator(path: string) {
@@ -53,7 +56,13 @@ function Page({ path }: { path: string }) {
   if (path === '/users') return <UsersPage />;
   if (path === '/audit-log') return <AuditPage />;
   if (path === '/runs') return <RunsPage />;
-  if (path === '/tracked-data') return <TrackedDataPage />;
+  if (path === '/tracked-data') return <TrackedDataSearch />;
+  const lookupTable = matchPath('/lookup-tables/:id', path);
+  if (lookupTable) return <LookupTablePage key={lookupTable.id} tableId={lookupTable.id!} />;
+  const dataPool = matchPath('/data-pools/:id', path);
+  if (dataPool) return <DataPoolPage key={dataPool.id} poolId={dataPool.id!} />;
+  const cache = matchPath('/caches/:id', path);
+  if (cache) return <CachePage key={cache.id} cacheId={cache.id!} />;
   const script = matchPath('/scripts/:id', path);
   if (script) return <ScriptPage key={script.id} scriptId={script.id!} />;
   if (path === '/scripts') return <ResourceListPage resource={RESOURCES.find((r) => r.path === '/scripts')!} actions={<NewScriptForm />} />;

@@ -1,12 +1,14 @@
 import { type FormEvent, useState } from 'react';
 import { request } from '../../api/client';
 import { ErrorMessage } from '../../components/error-message';
+import { useCanWrite } from '../../components/use-can-write';
 import { navigate } from '../../router';
 
 const enc = encodeURIComponent;
 
 /** A name (and, where the resource has one, a description) to create an item with, then its page. */
 export function NewNamedForm({ api, path, noun, withDescription }: { api: string; path: string; noun: string; withDescription?: boolean }) {
+  const canWrite = useCanWrite();
   const [name, setName] = useState('');
   const [description, setDescription] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -21,6 +23,7 @@ export function NewNamedForm({ api, path, noun, withDescription }: { api: string
       setError(err);
     }
   };
+  if (!canWrite) return null;
   return (
     <form onSubmit={submit} className="inline-form">
       <label>
@@ -91,6 +94,7 @@ export function NotificationGroupForm({
   group?: { id: string; name: string; emails: string[] };
   onSaved(id: string): void;
 }) {
+  const canWrite = useCanWrite();
   const [name, setName] = useState(group?.name ?? '');
   const [emails, setEmails] = useState((group?.emails ?? []).join('\n'));
   const [error, setError] = useState<unknown>(null);
@@ -113,6 +117,7 @@ export function NotificationGroupForm({
       setError(err);
     }
   };
+  if (!canWrite) return null;
   return (
     <form onSubmit={submit} className="card stack" aria-label={group ? `Group ${group.name}` : 'New notification group'}>
       <label>

@@ -1,0 +1,161 @@
+import { useState } from 'react';
+import { request } from '../../api/client';
+import type { List } from '../../api/types';
+import { CopyableId } from '../../components/copy-button';
+import { ErrorMessage } from '../../components/error-message';
+import { formatTime } from '../../components/format';
+import { Pager } from '../../components/pager';
+import { useAsync } from '../../components/use-async';
+import { useCanWrite } from '../../components/use-can-write';
+import { Link, navigate } from '../../router';
+
+interface Cache {
+  id: string;
+  name: string;
+  scope: string;
+  scope_id: string | null;
+  entries: number;
+  bytes: number;
+  updated_at: string;
+}
+interface Entry {
+  key: string;
+  format: string;
+  bytes: number;
+  created_at: string;
+  updated_at: string;
+  expires_at: string | null;
+  content?: unknown;
+}
+
+const enc = encodeURIComponent;
+
+/** A cache: its entries by key, each one's content on demand; remove an entry or clear the cache. */
+export function CachePage({ cacheId }: { cacheId: string }) {
+  const canWrite = useCanWrite();
+  const [page, setPage] = useState(1);
+  const [loads, setLoads] = useState(0);
+  const cache = useAsync(() => request<{ data: Cache }>(`/caches/${enc(cacheId)}`).then((r) => r.data), [cacheId, loads]);
+  const entries = useAsync(
+    () => request<List<Entry>>(`/caches/${enc(cacheId)}/entries`, { query: { page, per_page: 25 } }),
+    [cacheId, page, loads],
+  );
+  const [shown, setShown] = useState<Entry | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState('');
+
+  if (!cache.data)
+    return cache.error ? <ErrorMessage error={cache.error} title="The cache could not be loaded" /> : <p className="muted">Loading…</p>;
+  const c = cache.data;
+  const list = entries.data?.data ?? [];
+
+  const act = async (what: () => Promise<string>) => {
+    setError(null);
+    setNotice('');
+    try {
+      const said = await what();
+      if (said) setNotice(said);
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const show = (key: string) =>
+    act(async () => {
+      setShown((await request<{ data: Entry }>(`/caches/${enc(c.id)}/entries/${enc(key)}`)).data);
+      return '';
+    });
+  const removeEntry = (key: string) =>
+    act(async () => {
+      await request(`/caches/${enc(c.id)}/entries/${enc(key)}`, { method: 'DELETE' });
+      if (shown?.key === key) setShown(null);
+      setLoads((n) => n + 1);
+      return `Removed the entry ${key}.`;
+    });
+  const clear = () =>
+    act(async () => {
+      if (!window.confirm(`Clear the cache "${c.name}"? Every entry goes.`)) return '';
+      await request(`/caches/${enc(c.id)}`, { method: 'DELETE' });
+      navigate('/caches');
+      return '';
+    });
+
+  return (
+    <main>
+      <p className="flow-id">
+        <span>Cache id</span> <CopyableId id={c.id} label="cache id" />
+      </p>
+      <div className="page-head">
+        <h1>{c.name}</h1>
+        <div className="row">
+          <Link to="/caches">All caches</Link>
+          {canWrite ? (
+            <button type="button" className="danger" onClick={() => void clear()}>
+              Clear cache
+            </button>
+          ) : null}
+        </div>
+      </div>
+      <p className="muted">
+        Scope {c.scope}
+        {c.scope_id ? ` (${c.scope_id})` : ''} · {c.entries} entries · {c.bytes} bytes · changed {formatTime(c.updated_at)}
+      </p>
+      <ErrorMessage error={error} />
+      <p role="status" className="notice">
+        {notice}
+      </p>
+      <h2>Entries</h2>
+      <ErrorMessage error={entries.error} title="The entries could not be loaded" />
+      {entries.data && list.length === 0 ? <p className="empty">The cache is empty: a cache_add step fills it when a run passes.</p> : null}
+      {list.length > 0 ? (
+        <div className="table-scroll">
+          <table className="list cards" data-testid="cache-entries">
+            <thead>
+              <tr>
+                <th scope="col">Key</th>
+                <th scope="col">Format</th>
+                <th scope="col">Bytes</th>
+                <th scope="col">Changed</th>
+                <th scope="col">Expires</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((e) => (
+                <tr key={e.key}>
+                  <td data-label="Key">
+                    <code>{e.key}</code>
+                  </td>
+                  <td data-label="Format">{e.format}</td>
+                  <td data-label="Bytes">{e.bytes}</td>
+                  <td data-label="Changed">{formatTime(e.updated_at)}</td>
+                  <td data-label="Expires">{e.expires_at ? formatTime(e.expires_at) : 'never'}</td>
+                  <td data-label="Actions">
+                    <div className="row">
+                      <button type="button" onClick={() => void show(e.key)} aria-label={`Show ${e.key}`}>
+                        Show
+                      </button>
+                      {canWrite ? (
+                        <button type="button" className="danger" onClick={() => void removeEntry(e.key)} aria-label={`Remove ${e.key}`}>
+                          Remove
+                        </button>
+                      ) : null}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+      <Pager meta={entries.data?.meta} onPage={setPage} label="Entries" />
+      {shown ? (
+        <section className="card" aria-label={`Content of ${shown.key}`}>
+          <h3>
+            Content of <code>{shown.key}</code>
+          </h3>
+          <pre className="code output">{typeof shown.content === 'string' ? shown.content : JSON.stringify(shown.content, null, 2)}</pre>
+        </section>
+      ) : null}
+    </main>
+  );
+}
