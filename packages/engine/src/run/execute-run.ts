@@ -121,7 +121,9 @@ export async function executeRun(input: ExecuteRunInput): Promise<RunOutcome> {
         await journal.appendLogs([runLog('error', error, item.step, { data: { code: 'RUN_LIMIT_EXCEEDED' } })]);
         return { status: 'failure', error, stepsExecuted: executed };
       }
-      const result = await tracedStep(input, item);
+      // Nothing waits on the stack: if the step's outputs go nowhere either, it is the run's last.
+      const lastCandidate = stack.length === 0 && failAtDepth === undefined;
+      const result = await tracedStep(input, item, lastCandidate ? (outputs) => !hasFollowers(item.step, outputs, outgoing) : undefined);
       if (result === 'interrupted') return { status: 'interrupted', stepsExecuted: executed };
       executed++;
       if (result.status === 'failure') {
@@ -210,16 +212,25 @@ function orderLabelledEdges(outgoing: Map<string, EdgeDefinition[]>, steps: Read
   }
 }
 
+/** Whether any outgoing edge of `step` carries a payload of `outputs` (so more steps would run). */
+function hasFollowers(step: StepDefinition, outputs: Record<string, Payload[]>, outgoing: ReadonlyMap<string, EdgeDefinition[]>): boolean {
+  for (const edge of outgoing.get(step.id) ?? []) if ((outputs[edge.label ?? ''] ?? []).length > 0) return true;
+  return false;
+}
+
+/** Tells runStep, from a successful step's outputs, whether nothing of the run executes after it. */
+type IsFinal = (outputs: Record<string, Payload[]>) => boolean;
+
 /** runStep inside a span named after the step, active for the step's outbound calls, when a tracer is given. */
-function tracedStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult> {
+function tracedStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal): Promise<StepResult> {
   const tracer = run.services.tracer;
-  if (tracer === undefined) return runStep(run, item);
+  if (tracer === undefined) return runStep(run, item, isFinal);
   return tracer.startActiveSpan(
     `step ${item.step.id}`,
     { attributes: { 'weft.step.id': item.step.id, 'weft.step.shape': item.step.shape } },
     async (span) => {
       try {
-        const result = await runStep(run, item);
+        const result = await runStep(run, item, isFinal);
         if (result !== 'interrupted' && result.status === 'failure') span.setStatus({ code: 2, message: result.error });
         return result;
       } finally {
@@ -235,7 +246,7 @@ type StepResult =
   | { status: 'failure'; error: string; caught: Payload[] }
   | 'interrupted';
 
-async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult> {
+async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal): Promise<StepResult> {
   const { step } = item;
   const shape = run.shapes.get(step.shape);
   const startedAt = run.services.now();
@@ -298,6 +309,7 @@ async function runStep(run: ExecuteRunInput, item: WorkItem): Promise<StepResult
         finishedAt: finishedAt.toISOString(),
         logs,
         outputsLogIndex: logs.length - 1,
+        ...(isFinal?.(outputs) ? { final: true } : {}),
       });
       const outputIds: Record<string, string[]> = {};
       for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');

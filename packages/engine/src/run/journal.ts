@@ -36,6 +36,12 @@ export interface StepWrite {
   logs: LogEntry[];
   /** The log entry (index into logs) that should list the output payload ids once they are assigned. */
   outputsLogIndex?: number;
+  /**
+   * Set on a successful step after which nothing of the run executes (no work is waiting and no
+   * outgoing edge carries a payload). The port may then commit the record together with the
+   * run's end, in one transaction, instead of on its own.
+   */
+  final?: boolean;
 }
 
 /**

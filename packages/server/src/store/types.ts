@@ -1,9 +1,10 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
 import type { ConnectorExtrasStoreMethods } from './connector-extras-types.js';
+import type { FinalStepStoreMethods } from './final-step-types.js';
 import type { DataStore } from './data-types.js';
 import type { EventTriggerStoreMethods } from './event-trigger-types.js';
-import type { NotificationStoreMethods } from './notification-types.js';
 import type { LookupStoreMethods } from './lookup-types.js';
+import type { NotificationStoreMethods } from './notification-types.js';
 import type { OperationsStore } from './operations-types.js';
 import type { ScriptStoreMethods } from './scripts-types.js';
 
@@ -317,7 +318,15 @@ export interface ScheduledFlow {
   schedules: string[];
 }
 
-export interface Store extends EventTriggerStoreMethods, ConnectorExtrasStoreMethods, DataStore, NotificationStoreMethods, ScriptStoreMethods, LookupStoreMethods, OperationsStore {
+export interface Store
+  extends ConnectorExtrasStoreMethods,
+    FinalStepStoreMethods,
+    EventTriggerStoreMethods,
+    NotificationStoreMethods,
+    DataStore,
+    ScriptStoreMethods,
+    LookupStoreMethods,
+    OperationsStore {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

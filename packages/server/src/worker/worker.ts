@@ -73,19 +73,21 @@ export function createWorker(deps: WorkerDeps): Worker {
       Math.max(50, Math.floor(config.leaseMs / 3)),
     );
     const stopSignal = { requested: false };
+    /** How the run ends: replaced by the journal's, which commits a held-back last step with it. */
+    const ending = { finish: (outcome: RunEnd) => store.finishRun(run.id, owner, outcome) };
     const stopListener = events.onStopRequested(run.id, () => {
       stopSignal.requested = true;
     });
     try {
       events.publish({ type: 'status', runId: run.id, data: { status: 'running' } });
       deps.logger?.debug({ runId: run.id, companyId: run.companyId, flowId: run.flowId, attempt: run.attempts }, 'run claimed');
-      const outcome = await traced(job, run, () => advance(run, lost.signal, stopSignal, suspend));
+      const outcome = await traced(job, run, () => advance(run, lost.signal, stopSignal, suspend, ending));
       if (outcome === 'interrupted') {
         if (shutdown.signal.aborted || resumeAfterMs !== undefined) await store.releaseRun(run.id, owner).catch(() => {});
         if (resumeAfterMs !== undefined && !shutdown.signal.aborted) resumeLater(job, resumeAfterMs);
         return;
       }
-      const finished = await store.finishRun(run.id, owner, outcome);
+      const finished = await ending.finish(outcome);
       if (finished) events.publish({ type: 'status', runId: run.id, data: { status: outcome.status, error: outcome.error ?? null } });
       if (finished && deps.afterFinish) void deps.afterFinish(run, outcome).catch(() => {});
       deps.logger?.info({ runId: run.id, companyId: run.companyId, flowId: run.flowId, status: outcome.status }, 'run finished');
@@ -101,7 +103,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     signal: AbortSignal,
     stopSignal: { requested: boolean },
     suspend: (afterMs: number) => void,
-  ): Promise<'interrupted' | { status: Run['status']; error?: string }> {
+    ending: { finish: (outcome: RunEnd) => Promise<boolean> },
+  ): Promise<'interrupted' | RunEnd> {
     const version = await loadVersion(run);
     if (!version) return { status: 'failure', error: 'The flow version no longer exists.' };
     if (version.problem) {
@@ -111,6 +114,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     const [stored] = run.inputPayloadId ? await store.loadPayloads(run.id, [run.inputPayloadId]) : [];
     const input = stored ? Payload.fromBytes(stored.body, stored.format, stored.meta, stored.id) : Payload.empty();
     const journal = journalPort(run, version.definition, stopSignal);
+    ending.finish = journal.finish;
     const outcome = await executeRun({
       run: {
         id: run.id,
@@ -191,7 +195,9 @@ export function createWorker(deps: WorkerDeps): Worker {
   function resumeLater(job: QueueJob, afterMs: number): void {
     const timer = setTimeout(() => {
       if (shutdown.signal.aborted) return;
-      queue.enqueue(job).catch((err: unknown) => deps.log?.('enqueue of a suspended run failed; the reconciler will pick it up', { err: String(err) }));
+      queue
+        .enqueue(job)
+        .catch((err: unknown) => deps.log?.('enqueue of a suspended run failed; the reconciler will pick it up', { err: String(err) }));
     }, afterMs);
     timer.unref();
   }
@@ -222,7 +228,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     run: Run,
     definition: FlowDefinition,
     stopSignal: { requested: boolean },
-  ): RunJournalPort & { flush(): Promise<void> } {
+  ): RunJournalPort & { flush(): Promise<void>; finish(outcome: RunEnd): Promise<boolean> } {
     const triggerIds = new Set(definition.steps.filter((step) => step.shape === 'trigger').map((step) => step.id));
     // The claim just read the run: on its first claim nothing can be journalled yet, and the
     // stop flag is as fresh as it gets for the first step boundary.
@@ -236,6 +242,12 @@ export function createWorker(deps: WorkerDeps): Worker {
      * means the resumed run executes the trigger again and gets the same result.
      */
     let heldBack: StepWrite | undefined;
+    /**
+     * The run's last step (the engine marks it final), held back to commit in one transaction with
+     * the run's end. A crash before that commit resumes the run at this step, as a crash just
+     * before an ordinary step's record would (at-least-once).
+     */
+    let finalWrite: StepWrite | undefined;
     const budget = payloadBudget(config.runMaxPayloadBytes);
 
     const toStoreWrite = (write: StepWrite) => {
@@ -275,6 +287,10 @@ export function createWorker(deps: WorkerDeps): Worker {
           let bytes = 0;
           for (const payloads of Object.values(write.outputs)) for (const p of payloads) if (p.id === undefined) bytes += p.bytes().length;
           budget.add(bytes);
+        }
+        if (write.final === true && write.status === 'success') {
+          finalWrite = write;
+          return;
         }
         if (heldBack === undefined && canHoldBack(write)) {
           // Microseconds after the claim: the claim's stop flag still answers the next boundary.
@@ -316,6 +332,15 @@ export function createWorker(deps: WorkerDeps): Worker {
       },
       flush: async () => {
         await releaseHeldBack();
+      },
+      finish: async (outcome) => {
+        await releaseHeldBack();
+        const write = finalWrite;
+        if (write === undefined) return store.finishRun(run.id, owner, outcome);
+        finalWrite = undefined;
+        const { finished } = await store.recordFinalStep(run.id, run.companyId, toStoreWrite(write), owner, outcome);
+        publishLogs(write.logs);
+        return finished;
       },
     };
   }
@@ -365,6 +390,9 @@ const STOP_CHECK_MS = 250;
 
 /** Deployed and inactive versions kept by the worker (their definitions never change). */
 const VERSION_CACHE_MAX = 1000;
+
+/** A run's terminal status as the worker sets it. */
+type RunEnd = { status: Run['status']; error?: string };
 
 interface LoadedVersion {
   companyId: string;

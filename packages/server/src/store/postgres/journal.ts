@@ -1,4 +1,4 @@
-import { AppError, type PayloadFormat } from '@weft/schema';
+import { AppError, type PayloadFormat, TERMINAL_RUN_STATUSES } from '@weft/schema';
 import type { JournalWrite, RunLogInput, Store } from '../types.js';
 import { nowIso, type PostgresContext } from './context.js';
 import { statement } from './database.js';
@@ -8,7 +8,7 @@ import type { PayloadsTable, RunLogsTable, StepResultsTable } from './tables.js'
 
 type JournalMethods = Pick<
   Store,
-  'loadJournal' | 'recordStep' | 'appendLogs' | 'listRunLogs' | 'getPayload' | 'getPayloadBody' | 'loadPayloads'
+  'loadJournal' | 'recordStep' | 'recordFinalStep' | 'appendLogs' | 'listRunLogs' | 'getPayload' | 'getPayloadBody' | 'loadPayloads'
 >;
 
 const FOREIGN_KEY_VIOLATION = '23503';
@@ -63,6 +63,9 @@ const RECORD_STEP = statement(`${RECORD_STEP_SQL} ${RECORD_STEP_RESULT}`);
 const FIRST_BLOB_PARAM = 29;
 
 const SQL = {
+  // finishRun's statement (runs.ts): the same text, so the same prepared statement.
+  finish: statement(`UPDATE runs SET status = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`),
   journal: statement('SELECT * FROM step_results WHERE run_id = $1 ORDER BY seq'),
   recorded: statement(
     'SELECT s.outputs FROM step_results s JOIN runs r ON r.id = s.run_id WHERE s.run_id = $1 AND r.company_id = $2 AND s.item_key = $3',
@@ -200,6 +203,18 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
     },
 
     recordStep,
+
+    // Two statements, the step first: recordStep's single statement already updates the run's
+    // row (its step count), and PostgreSQL cannot update one row twice in one statement. The
+    // order keeps the guarantee that a finished run never lacks its last step.
+    async recordFinalStep(runId, companyId, write, owner, outcome) {
+      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
+        throw new AppError('INTERNAL', `recordFinalStep needs a terminal status, got "${outcome.status}".`);
+      }
+      const ids = await recordStep(runId, companyId, write);
+      const finished = (await db.run(SQL.finish, [outcome.status, outcome.error ?? null, nowIso(), runId, owner])) > 0;
+      return { ids, finished };
+    },
 
     async appendLogs(runId, logs) {
       if (logs.length === 0) return;

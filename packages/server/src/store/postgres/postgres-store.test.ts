@@ -6,9 +6,10 @@ import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
 import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
+import { finalStepConformanceSuite } from '../final-step-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
-import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
+import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import type { Store } from '../types.js';
 import { postgresMigrations } from './migrations.js';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
@@ -68,6 +69,7 @@ if (DATABASE_URL === undefined) {
   });
 
   scriptsConformanceSuite('postgres', () => postgresHarness(url));
+  finalStepConformanceSuite('postgres', () => postgresHarness(url));
   lookupConformanceSuite('postgres', () => postgresHarness(url));
   connectorExtrasConformanceSuite('postgres', () => postgresHarness(url));
   describe('PostgreSQL store', () => {

@@ -1,4 +1,4 @@
-import { AppError, type PayloadFormat } from '@weft/schema';
+import { AppError, type PayloadFormat, TERMINAL_RUN_STATUSES } from '@weft/schema';
 import type { JournalWrite, RunLogInput, Store } from '../types.js';
 import { nowIso, type SqliteContext } from './context.js';
 import { insertPayload, type PreparedPayload, preparePayload } from './payloads.js';
@@ -7,7 +7,7 @@ import type { PayloadsTable, StepResultsTable } from './tables.js';
 
 type JournalMethods = Pick<
   Store,
-  'loadJournal' | 'recordStep' | 'appendLogs' | 'listRunLogs' | 'getPayload' | 'getPayloadBody' | 'loadPayloads'
+  'loadJournal' | 'recordStep' | 'recordFinalStep' | 'appendLogs' | 'listRunLogs' | 'getPayload' | 'getPayloadBody' | 'loadPayloads'
 >;
 
 /** An output as the transaction sees it: a payload to insert, or the id of one already stored. */
@@ -29,6 +29,9 @@ const SQL = {
   onePayloadOfRun: `SELECT r.company_id AS run_company, p.id, p.format, p.meta, p.sha256, p.body
     FROM runs r LEFT JOIN payloads p ON p.id = ? AND p.company_id = r.company_id WHERE r.id = ?`,
   payloadsOfCompany: 'SELECT id, format, meta, sha256, body FROM payloads WHERE company_id = ? AND id IN (SELECT value FROM json_each(?))',
+  // The same statement as finishRun's (runs.ts), so both share one prepared statement.
+  finish: `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ? AND lease_owner = ? AND status IN ('queued', 'running')`,
 } as const;
 
 /** The journal of completed steps, run logs and payload bodies. */
@@ -112,6 +115,18 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
     return ids;
   };
 
+  const prepareOutputs = async (write: JournalWrite): Promise<Array<[string, PreparedOutput[]]>> => {
+    const outputs: Array<[string, PreparedOutput[]]> = [];
+    for (const [label, items] of Object.entries(write.outputs)) {
+      const prepared: PreparedOutput[] = [];
+      for (const item of items) {
+        prepared.push(item.id !== undefined ? { referenced: item.id } : { stored: await preparePayload(ctx, item) });
+      }
+      outputs.push([label, prepared]);
+    }
+    return outputs;
+  };
+
   const appendToRun = (runId: string, logs: RunLogInput[]) => {
     if (runCompany(runId) === undefined) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
     insertLogs(runId, logs, nowIso());
@@ -130,15 +145,21 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
     },
 
     async recordStep(runId, companyId, write) {
-      const outputs: Array<[string, PreparedOutput[]]> = [];
-      for (const [label, items] of Object.entries(write.outputs)) {
-        const prepared: PreparedOutput[] = [];
-        for (const item of items) {
-          prepared.push(item.id !== undefined ? { referenced: item.id } : { stored: await preparePayload(ctx, item) });
-        }
-        outputs.push([label, prepared]);
-      }
+      const outputs = await prepareOutputs(write);
       return db.write(() => insertStep(runId, companyId, write, outputs));
+    },
+
+    async recordFinalStep(runId, companyId, write, owner, outcome) {
+      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
+        throw new AppError('INTERNAL', `recordFinalStep needs a terminal status, got "${outcome.status}".`);
+      }
+      const outputs = await prepareOutputs(write);
+      // One write, so one savepoint in the group commit: the step and the run's end commit together.
+      return db.write(() => {
+        const ids = insertStep(runId, companyId, write, outputs);
+        const finished = stmt(SQL.finish).run(outcome.status, outcome.error ?? null, nowIso(), runId, owner).changes > 0;
+        return { ids, finished };
+      });
     },
 
     async appendLogs(runId, logs) {

@@ -9,9 +9,10 @@ import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
 import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
 import { dataConformanceSuite } from '../data-conformance.js';
 import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
+import { finalStepConformanceSuite } from '../final-step-conformance.js';
 import { lookupConformanceSuite } from '../lookup-conformance.js';
-import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
+import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import type { Store } from '../types.js';
 import { sqliteMigrations } from './migrations.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -71,6 +72,7 @@ auditConformanceSuite('sqlite', async () => {
 });
 
 scriptsConformanceSuite('sqlite', () => sqliteHarness());
+finalStepConformanceSuite('sqlite', () => sqliteHarness());
 lookupConformanceSuite('sqlite', () => sqliteHarness());
 connectorExtrasConformanceSuite('sqlite', () => sqliteHarness());
 
