@@ -20,7 +20,9 @@ const resources = () => import('./features/resources/resource-pages');
 const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.ResourceListPage })));
 const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
 const NewNamedForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NewNamedForm })));
-const NotificationGroupForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NotificationGroupForm })));
+const NewNotificationGroup = lazy(() =>
+  import('./features/notification-groups/new-group').then((m) => ({ default: m.NewNotificationGroup })),
+);
 const scripts = () => import('./features/scripts/script-page');
 const ScriptPage = lazy(() => scripts().then((m) => ({ default: m.ScriptPage })));
 const NewScriptForm = lazy(() => scripts().then((m) => ({ default: m.NewScriptForm })));
@@ -34,13 +36,7 @@ const TrackedDataSearch = lazy(() => import('./features/tracked-data/tracked-dat
 function creator(path: string) {
   if (path === '/lookup-tables') return <NewNamedForm api="/lookup-tables" path={path} noun="lookup table" withDescription />;
   if (path === '/data-pools') return <NewNamedForm api="/data-pools" path={path} noun="data pool" withDescription />;
-  if (path === '/notification-groups')
-    return (
-      <details>
-        <summary>New notification group</summary>
-        <NotificationGroupForm onSaved={(id) => navigate(`/notification-groups/${encodeURIComponent(id)}`)} />
-      </details>
-    );
+  if (path === '/notification-groups') return <NewNotificationGroup />;
   return undefined;
 }
 
