@@ -259,18 +259,19 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByRole('cell', { name: 'United Kingdom' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(2);
     expect(await unlabelledControls(page)).toEqual([]);
-    // Rows from pasted CSV: a bad line is named, a good CSV merges in.
-    const csv = page.getByLabel('CSV (first line: left,right)');
-    await csv.fill('left,right\nDE');
-    await page.getByRole('button', { name: 'Import CSV' }).click();
+    // Rows from a CSV file: a bad line is named, a good file merges in.
+    const csv = (text: string) =>
+      page.getByLabel(/^CSV file/).setInputFiles({ name: 'rows.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await csv('left,right\nDE');
+    await page.getByRole('button', { name: 'Import the file' }).click();
     await page
       .getByRole('alert')
       .getByText(/line 2/)
       .waitFor();
-    await csv.fill('left,right\nDE,Germany');
-    await page.getByLabel(/^Merge into the rows/).check();
-    await page.getByRole('button', { name: 'Import CSV' }).click();
-    await page.getByText('Merged the rows.').waitFor();
+    await csv('left,right\nDE,Germany');
+    await page.getByLabel("The file's rows").selectOption('merge');
+    await page.getByRole('button', { name: 'Import the file' }).click();
+    await page.getByText('Imported the file: the table has 3 rows.').waitFor();
     await page.getByRole('cell', { name: 'Germany' }).waitFor();
     expect(await page.locator('tbody tr').count()).toBe(3);
 
@@ -290,7 +291,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
       ['Scripts', 'No scripts yet'],
       ['Caches', 'No caches yet'],
       ['Data pools', 'No data pools yet'],
-      ['Tracked data', 'Nothing tracked matches'],
+      ['Tracked data', 'Nothing tracked yet'],
     ] as const) {
       await page.getByText('More', { exact: true }).click();
       await page.getByRole('link', { name, exact: true }).click();
@@ -304,15 +305,22 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByRole('button', { name: 'Create script' }).click();
     await page.getByRole('heading', { level: 1, name: 'double_it' }).waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
-    const code = page.getByLabel(/^Code of the draft/);
-    expect(await code.inputValue()).toContain('function main');
+    // The code is in CodeMirror: select all and paste, as typing would meet auto-closed brackets.
+    const code = page.getByRole('textbox', { name: /^Code of the draft/ });
+    await expect.poll(() => code.textContent()).toContain('function main');
+    const fill = async (text: string) => {
+      await code.click();
+      await page.keyboard.press('Control+a');
+      await page.keyboard.press('Delete');
+      await page.keyboard.insertText(text);
+    };
 
-    await code.fill('function main({ payload ) {');
+    await fill('function main({ payload ) {');
     await page.getByRole('button', { name: 'Deploy' }).click();
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').textContent()).toMatch(/code/);
 
-    await code.fill('function main({ payload }) {\n  return { payload: { doubled: payload.id * 2 } };\n}');
+    await fill('function main({ payload }) {\n  return { payload: { doubled: payload.id * 2 } };\n}');
     await page.getByLabel('Sample payload (JSON)').fill('{"id": 21}');
     await page.getByRole('button', { name: 'Run the test' }).click();
     await page.getByTestId('script-test-result').getByText('"doubled": 42').waitFor();
