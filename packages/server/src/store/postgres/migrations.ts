@@ -2,6 +2,7 @@ import { connectorExtrasMigrationSql } from '../connector-extras-types.js';
 import { dataMigrationSql } from './data-schema.js';
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
+import { runsByFlowMigrationSql } from './runs-by-flow.js';
 /**
  * The PostgreSQL schema as numbered migrations, applied in order and recorded in schema_migrations
  * (the same ids and shape as sqlite/migrations.ts, in this dialect). Statements are unqualified:
@@ -339,4 +340,5 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '010_run_links', sql: runLinksMigrationSql },
   { id: '011_rate_slots_oauth', sql: connectorExtrasMigrationSql },
   { id: '008_data', sql: dataMigrationSql },
+  { id: '012_runs_by_flow', sql: runsByFlowMigrationSql },
 ];

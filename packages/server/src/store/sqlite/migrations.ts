@@ -2,6 +2,7 @@ import { connectorExtrasMigrationSql } from '../connector-extras-types.js';
 import { dataMigrationSql } from './data-schema.js';
 import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
+import { runsByFlowMigrationSql } from './runs-by-flow.js';
 /**
  * The SQLite schema as numbered migrations, applied in order and recorded in schema_migrations.
  * They live in a TS module rather than .sql files so the build output carries them without a
@@ -317,4 +318,5 @@ export const sqliteMigrations: readonly Migration[] = [
   { id: '010_run_links', sql: runLinksMigrationSql },
   { id: '011_rate_slots_oauth', sql: connectorExtrasMigrationSql },
   { id: '008_data', sql: dataMigrationSql },
+  { id: '012_runs_by_flow', sql: runsByFlowMigrationSql },
 ];
