@@ -60,6 +60,32 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     const result = page.getByTestId('script-test-result');
     await result.getByText('"doubled": 42').waitFor();
     await result.getByText('doubling').waitFor();
+
+    // Change the draft, then run the deployed version: it still doubles.
+    await setCode('function main() {\n  return { payload: "draft" };\n}\n');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Saved the draft (version 2).').waitFor();
+    await page.getByLabel('Code to run').selectOption('1');
+    await page.getByLabel('Variables (optional JSON object of strings)').fill('{"region": "uk"}');
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await result.getByText('"doubled": 42').waitFor();
+    await page.getByLabel('Code to run').selectOption('');
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await result.getByText('"draft"').waitFor();
+    await page.getByLabel('Variables (optional JSON object of strings)').fill('{nope');
+    await page.getByRole('button', { name: 'Run the test' }).click();
+    await page
+      .getByRole('alert')
+      .getByText(/The variables are not JSON/)
+      .waitFor();
+
+    // An older version's code can be read and put back into the draft.
+    await page.getByRole('button', { name: 'Show the code of version 1' }).click();
+    await page.getByTestId('version-code').getByText('doubling', { exact: false }).waitFor();
+    await page.getByRole('button', { name: 'Put this code in the draft' }).click();
+    await expect.poll(() => page.getByRole('textbox', { name: /^Code of the draft of/ }).textContent()).toContain('doubling');
+    await page.getByRole('button', { name: 'Save draft' }).click();
+    await page.getByText('Saved the draft (version 2).').waitFor();
   });
 
   it('imports a lookup table from a CSV file, pages, edits, deletes and exports its rows', async () => {

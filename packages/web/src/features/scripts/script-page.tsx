@@ -1,4 +1,4 @@
-import { type FormEvent, lazy, Suspense, useState } from 'react';
+import { type FormEvent, lazy, Suspense, useEffect, useState } from 'react';
 import { ApiError, request } from '../../api/client';
 import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
@@ -60,10 +60,22 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const [goTo, setGoTo] = useState<{ line: number; column?: number }>();
   const canWrite = useCanWrite();
   const [sample, setSample] = useState('{"id": 1}');
+  const [variables, setVariables] = useState('');
+  const [testVersion, setTestVersion] = useState('');
+  const [shown, setShown] = useState<{ number: number; code: string } | null>(null);
   const [result, setResult] = useState<TestResult | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
   const [busy, setBusy] = useState(false);
+
+  // Leaving with unsaved code asks first; the draft on the server is what a deploy takes.
+  const unsaved = code !== null && script.data !== undefined && code !== script.data.code;
+  useEffect(() => {
+    if (!unsaved) return;
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [unsaved]);
 
   if (!script.data)
     return script.error ? <ErrorMessage error={script.error} title="The script could not be loaded" /> : <p className="muted">Loading…</p>;
@@ -71,6 +83,13 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const text = code ?? s.code ?? '';
   const dirty = code !== null && code !== s.code;
   const problems = compileProblems(error);
+  const deployedVersions = (versions.data ?? []).filter((v) => v.status !== 'draft');
+  const showVersion = (number: number) =>
+    act(async () => {
+      const res = await request<{ data: { code: string } }>(`/scripts/${enc(s.id)}/versions/${number}`);
+      setShown({ number, code: res.data.code });
+      return '';
+    });
 
   const act = async (what: () => Promise<string>) => {
     setBusy(true);
@@ -110,8 +129,19 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
       } catch {
         throw new Error('The sample payload is not JSON.');
       }
-      await save();
-      const res = await request<{ data: TestResult }>(`/scripts/${enc(s.id)}/test`, { method: 'POST', body: { payload } });
+      let vars: unknown;
+      try {
+        vars = variables.trim() ? JSON.parse(variables) : undefined;
+      } catch {
+        throw new Error('The variables are not JSON: write an object of strings, e.g. {"region": "uk"}.');
+      }
+      if (testVersion === '') await save();
+      const body = {
+        payload,
+        ...(vars === undefined ? {} : { variables: vars }),
+        ...(testVersion ? { version: Number(testVersion) } : {}),
+      };
+      const res = await request<{ data: TestResult }>(`/scripts/${enc(s.id)}/test`, { method: 'POST', body });
       setResult(res.data);
       return res.data.ok ? 'The test run succeeded.' : 'The test run failed.';
     });
@@ -198,6 +228,27 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
             Sample payload (JSON)
             <textarea className="code" rows={4} value={sample} onChange={(e) => setSample(e.target.value)} />
           </label>
+          <label>
+            Variables (optional JSON object of strings)
+            <textarea
+              className="code"
+              rows={2}
+              value={variables}
+              onChange={(e) => setVariables(e.target.value)}
+              placeholder='{"region": "uk"}'
+            />
+          </label>
+          <label>
+            Code to run
+            <select value={testVersion} onChange={(e) => setTestVersion(e.target.value)}>
+              <option value="">the draft (saved first)</option>
+              {deployedVersions.map((v) => (
+                <option key={v.number} value={String(v.number)}>
+                  version {v.number} ({v.status})
+                </option>
+              ))}
+            </select>
+          </label>
           <div>
             <button type="submit" disabled={busy}>
               Run the test
@@ -228,10 +279,34 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
       <ul className="plain">
         {(versions.data ?? []).map((v) => (
           <li key={v.number}>
-            Version {v.number} <StatusBadge status={v.status} /> <span className="muted">{formatTime(v.deployed_at ?? v.created_at)}</span>
+            Version {v.number} <StatusBadge status={v.status} /> <span className="muted">{formatTime(v.deployed_at ?? v.created_at)}</span>{' '}
+            {v.status !== 'draft' ? (
+              <button type="button" className="link" onClick={() => void showVersion(v.number)}>
+                Show the code of version {v.number}
+              </button>
+            ) : null}
           </li>
         ))}
       </ul>
+      {shown ? (
+        <section className="card" aria-label={`Code of version ${shown.number}`}>
+          <h3>Code of version {shown.number}</h3>
+          <pre className="code output" data-testid="version-code">
+            {shown.code}
+          </pre>
+          {canWrite ? (
+            <button
+              type="button"
+              onClick={() => {
+                setCode(shown.code);
+                setNotice(`The draft now has the code of version ${shown.number}; save or deploy to keep it.`);
+              }}
+            >
+              Put this code in the draft
+            </button>
+          ) : null}
+        </section>
+      ) : null}
     </main>
   );
 }
