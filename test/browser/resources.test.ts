@@ -164,6 +164,17 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await page.getByRole('button', { name: 'Forget all values' }).click();
     await page.getByText('Forgot 3 values.').waitFor();
     await page.getByText(/^No values yet/).waitFor();
+
+    // A name the server refuses shows its message and field; a good one is saved.
+    await page.getByText('Rename or describe').click();
+    await page.getByLabel('Name of the data pool').fill('seen orders!');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').locator('code', { hasText: 'name' }).waitFor();
+    await page.getByLabel('Name of the data pool').fill('seen-orders-2');
+    await page.getByLabel('Description', { exact: true }).fill('Orders already sent');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('heading', { name: 'seen-orders-2' }).waitFor();
+    await page.getByText('Orders already sent ·').waitFor();
   });
 
   it('finds a value a run tracked, by entity, value and day, and links to the run; shows what a cache holds', async () => {

@@ -7,6 +7,7 @@ import { saveBlob } from '../../components/download';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
+import { RenameForm } from '../../components/rename-form';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -107,6 +108,19 @@ export function DataPoolPage({ poolId }: { poolId: string }) {
         {p.description ? `${p.description} · ` : ''}
         <span data-testid="values-count">{p.values_count}</span> values seen in the last 90 days · changed {formatTime(p.updated_at)}.
       </p>
+      {canWrite ? (
+        <RenameForm
+          key={p.updated_at}
+          api={`/data-pools/${enc(p.id)}`}
+          noun="data pool"
+          name={p.name}
+          description={p.description}
+          onSaved={() => {
+            setNotice('Saved the name and description.');
+            reload();
+          }}
+        />
+      ) : null}
       <ErrorMessage error={error} />
       <p role="status" className="notice">
         {notice}

@@ -7,6 +7,7 @@ import { saveBlob } from '../../components/download';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
+import { RenameForm } from '../../components/rename-form';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -122,6 +123,19 @@ export function LookupTablePage({ tableId }: { tableId: string }) {
         <span data-testid="row-count">{t.row_count}</span> rows · changed {formatTime(t.updated_at)}. Map steps read it with the lookup
         transform (table “{t.name}”), left to right or right to left.
       </p>
+      {canWrite ? (
+        <RenameForm
+          key={t.updated_at}
+          api={`/lookup-tables/${enc(t.id)}`}
+          noun="lookup table"
+          name={t.name}
+          description={t.description}
+          onSaved={() => {
+            setNotice('Saved the name and description.');
+            reload();
+          }}
+        />
+      ) : null}
       <ErrorMessage error={error} />
       <p role="status" className="notice">
         {notice}
