@@ -253,6 +253,17 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await expect
       .poll(async () => (await d.api<{ data: Array<{ emails: string[] }> }>('GET', '/notification-groups')).body.data[0]!.emails)
       .toEqual(['ops@acme.test']);
+    await page.getByText('Saved the group.').waitFor();
+    expect(await page.getByTestId('group-members').locator('li').allTextContents()).toEqual(['ops@acme.test']);
+
+    const temp = await d.api<{ data: { id: string } }>('POST', '/notification-groups', { name: 'Temp', emails: [] });
+    await page.goto(`/notification-groups/${temp.body.data.id}`);
+    await page.getByText(/^No members/).waitFor();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Delete group' }).click();
+    await page.waitForURL('**/notification-groups');
+    await page.getByRole('link', { name: 'On call' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Temp' }).count()).toBe(0);
   });
 
   it('shows a read-only user the data without the buttons that would fail', async () => {

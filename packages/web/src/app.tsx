@@ -23,6 +23,9 @@ const NewNamedForm = lazy(() => import('./features/resources/resource-forms').th
 const NewNotificationGroup = lazy(() =>
   import('./features/notification-groups/new-group').then((m) => ({ default: m.NewNotificationGroup })),
 );
+const NotificationGroupPage = lazy(() =>
+  import('./features/notification-groups/notification-group-page').then((m) => ({ default: m.NotificationGroupPage })),
+);
 const scripts = () => import('./features/scripts/script-page');
 const ScriptPage = lazy(() => scripts().then((m) => ({ default: m.ScriptPage })));
 const NewScriptForm = lazy(() => scripts().then((m) => ({ default: m.NewScriptForm })));
@@ -57,6 +60,8 @@ function Page({ path }: { path: string }) {
   if (lookupTable) return <LookupTablePage key={lookupTable.id} tableId={lookupTable.id!} />;
   const dataPool = matchPath('/data-pools/:id', path);
   if (dataPool) return <DataPoolPage key={dataPool.id} poolId={dataPool.id!} />;
+  const group = matchPath('/notification-groups/:id', path);
+  if (group) return <NotificationGroupPage key={group.id} groupId={group.id!} />;
   const cache = matchPath('/caches/:id', path);
   if (cache) return <CachePage key={cache.id} cacheId={cache.id!} />;
   const script = matchPath('/scripts/:id', path);
