@@ -221,6 +221,14 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await page.getByText('Nothing tracked matches these filters.').waitFor();
     await page.getByLabel('From day').fill('');
     await page.getByLabel('To day (included)').fill('');
+    await page.getByRole('combobox', { name: /^Flow/ }).selectOption({ label: 'Order tracking' });
+    await expect.poll(() => rows.count()).toBe(1);
+    // A link can open the search already filtered.
+    await page.goto('/tracked-data?entity=order&value=NOPE');
+    await page.getByText('Nothing tracked matches these filters.').waitFor();
+    await page.goto('/tracked-data?entity=order&value=LMUK62388');
+    expect(await page.getByLabel('Value (exact)').inputValue()).toBe('LMUK62388');
+    await expect.poll(() => rows.count()).toBe(1);
     await page.getByRole('link', { name: 'Open the run that tracked LMUK62388' }).click();
     await page.waitForURL(`**/runs/${started.body.flow_run_id}`);
 
@@ -228,6 +236,9 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await page.getByRole('link', { name: 'orders' }).click();
     await page.getByRole('button', { name: 'Show last' }).click();
     await page.getByText('LMUK62388').waitFor();
+    await page.getByRole('button', { name: 'Remove last' }).click();
+    await page.getByText('Removed the entry last.').waitFor();
+    await page.getByText(/^The cache is empty/).waitFor();
   });
 
   it('refuses a notification group with a bad email, naming the field, then creates and edits one', async () => {

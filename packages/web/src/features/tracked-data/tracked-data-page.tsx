@@ -5,7 +5,7 @@ import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
 import { useAsync } from '../../components/use-async';
-import { Link } from '../../router';
+import { Link, useLocation } from '../../router';
 
 interface Tracked {
   id: string;
@@ -28,7 +28,16 @@ export function dayAfter(day: string): string {
 
 /** "Where is order LMUK62388?": values track_data steps recorded, by entity, value and day (UTC). */
 export function TrackedDataPage() {
-  const [filters, setFilters] = useState({ entity: '', value: '', from: '', to: '' });
+  // A link may open the search already filtered (`?entity=order&value=LMUK62388&flow_id=…`).
+  const { search } = useLocation();
+  const [filters, setFilters] = useState(() => ({
+    entity: search.get('entity') ?? '',
+    value: search.get('value') ?? '',
+    flow: search.get('flow_id') ?? '',
+    from: '',
+    to: '',
+  }));
+  const flows = useAsync(() => request<List<{ id: string; name: string }>>('/flows', { query: { per_page: 100 } }), []);
   const [page, setPage] = useState(1);
   const set = (key: keyof typeof filters) => (e: { target: { value: string } }) => {
     setFilters({ ...filters, [key]: e.target.value });
@@ -37,6 +46,7 @@ export function TrackedDataPage() {
   const query = {
     'filter[entity]': filters.entity.trim() || undefined,
     'filter[value]': filters.value.trim() || undefined,
+    'filter[flow_id]': filters.flow || undefined,
     'filter[from]': filters.from || undefined,
     'filter[to]': filters.to ? dayAfter(filters.to) : undefined,
     page,
@@ -57,6 +67,20 @@ export function TrackedDataPage() {
         <label>
           Value (exact)
           <input value={filters.value} onChange={set('value')} placeholder="LMUK62388" />
+        </label>
+        <label>
+          Flow
+          <select value={filters.flow} onChange={set('flow')}>
+            <option value="">any flow</option>
+            {(flows.data?.data ?? []).map((f) => (
+              <option key={f.id} value={f.id}>
+                {f.name}
+              </option>
+            ))}
+            {filters.flow && flows.data && !flows.data.data.some((f) => f.id === filters.flow) ? (
+              <option value={filters.flow}>flow {filters.flow}</option>
+            ) : null}
+          </select>
         </label>
         <label>
           From day
