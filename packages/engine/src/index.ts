@@ -1,5 +1,14 @@
 import './formats/index.js';
 
+export type {
+  CachedDocument,
+  CachePort,
+  CacheTarget,
+  CacheWriteRequest,
+  DataPoolPort,
+  TrackedDataPort,
+  TrackedValue,
+} from './data-ports.js';
 export { detectFormat, parseCsv, parseJson, parseXml, writeCsv, writeXml } from './formats/index.js';
 export { createEgressPolicy, createHttpClient, describeUrl, type EgressPolicy, type HttpClientOptions } from './net/index.js';
 export { type FormatCodec, Payload, registerFormat } from './payload.js';
@@ -22,7 +31,6 @@ export {
   type TranspileResult,
   transpileScript,
 } from './sandbox/index.js';
-export type { CachedDocument, CachePort, CacheTarget, CacheWriteRequest, DataPoolPort, TrackedDataPort, TrackedValue } from './data-ports.js';
 export type {
   EngineServices,
   HttpClient,
@@ -35,15 +43,6 @@ export type {
 } from './services.js';
 export type { RunInfo, Shape, ShapeContext, ShapeResult, StepLog } from './shape.js';
 export type {
-  ConnectorResolver,
-  EndpointPagination,
-  EndpointRateLimit,
-  EndpointParam,
-  ResolvedAuth,
-  ResolvedEndpoint,
-  ResolvedEndpointDefinition,
-} from './shapes/connector/endpoint.js';
-export type {
   BoundStatement,
   DatabaseCallOptions,
   DatabaseClient,
@@ -52,11 +51,20 @@ export type {
   DatabaseTarget,
   ResolvedDatabase,
 } from './shapes/connector/database.js';
+export type {
+  ConnectorResolver,
+  EndpointPagination,
+  EndpointParam,
+  EndpointRateLimit,
+  ResolvedAuth,
+  ResolvedEndpoint,
+  ResolvedEndpointDefinition,
+} from './shapes/connector/endpoint.js';
 export { idempotencyKey } from './shapes/connector/index.js';
-export { type ConnectionTestResult, testConnection } from './shapes/connector/test-connection.js';
 export { type CompiledSql, compileSql, type SqlDialect } from './shapes/connector/sql-params.js';
+export { type ConnectionTestResult, testConnection } from './shapes/connector/test-connection.js';
 export { shapeRegistry } from './shapes/index.js';
+export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export type { EmailMessage, EmailSender } from './shapes/notify/email.js';
 export type { ChildRun, ChildRuns, StartChildInput } from './shapes/run-flow/port.js';
-export { type PreviewResult, previewMap } from './shapes/map/index.js';
 export { renderTemplate, templateReferences } from './templates/index.js';

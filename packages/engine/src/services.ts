@@ -1,5 +1,5 @@
-import type { CachePort, DataPoolPort, TrackedDataPort } from './data-ports.js';
 import type { Tracer } from '@opentelemetry/api';
+import type { CachePort, DataPoolPort, TrackedDataPort } from './data-ports.js';
 import type { Sandbox } from './sandbox/index.js';
 import type { DatabaseClient } from './shapes/connector/database.js';
 import type { ConnectorResolver } from './shapes/connector/endpoint.js';
@@ -19,10 +19,6 @@ export interface EngineServices {
   sandbox?: Sandbox;
   /** Instances' endpoints with decrypted credentials, for `connector` steps that name an instance; without it those steps fail. */
   connectors?: ConnectorResolver;
-  /** Pooled database connections for instances of database connectors; without it those steps fail. */
-  databases?: DatabaseClient;
-  /** OpenTelemetry tracer for step spans (the API only; the server owns the SDK); none means no spans. */
-  tracer?: Tracer;
   /** Named caches for cache_add, cache_load and the cache_lookup transform; without it those fail. */
   caches?: CachePort;
   /** Data pools for dedupe; without it that shape fails its step. */
@@ -40,6 +36,10 @@ export interface EngineServices {
    * Absent: the step keeps waiting where it is.
    */
   suspendRun?(afterMs: number): void;
+  /** OpenTelemetry tracer for step spans (the API only; the server owns the SDK); none means no spans. */
+  tracer?: Tracer;
+  /** Pooled database connections for instances of database connectors; without it those steps fail. */
+  databases?: DatabaseClient;
   /** The company's cross-reference lookup tables, for the map transform `lookup`; without it those transforms fail. */
   lookupTables?: LookupTableSource;
 }

@@ -98,12 +98,26 @@ export const ERROR_CODES = {
     kind: 'user',
     fix: 'The script used more memory than its limit and was stopped; process the payload in smaller pieces (flow_control or split).',
   },
+  CACHE_FULL: {
+    status: 422,
+    kind: 'user',
+    fix: 'A cache holds at most 50 MB; give entries a ttl, use more specific keys or another cache, or clear it (DELETE /api/v1/caches/{id}).',
+  },
+  CACHE_MISS: {
+    status: 422,
+    kind: 'user',
+    fix: 'The cache entry is missing or expired; check the cache name, scope and key, or set fail_on_miss to false.',
+  },
   SMTP_NOT_CONFIGURED: {
     status: 422,
     kind: 'user',
     fix: 'This server has no SMTP settings; set WEFT_SMTP_URL (and WEFT_SMTP_FROM) and restart, or use the notify channel "log".',
   },
-  EMAIL_SEND_FAILED: { status: 502, kind: 'transient', fix: 'The SMTP server refused or could not be reached; check WEFT_SMTP_URL and the server.' },
+  EMAIL_SEND_FAILED: {
+    status: 502,
+    kind: 'transient',
+    fix: 'The SMTP server refused or could not be reached; check WEFT_SMTP_URL and the server.',
+  },
   NOTIFICATION_GROUP_UNKNOWN: {
     status: 422,
     kind: 'user',
@@ -128,16 +142,6 @@ export const ERROR_CODES = {
     status: 502,
     kind: 'user',
     fix: 'The run finished without reaching a callback step; see its log by flow_run_id and add a callback step on the path taken.',
-  },
-  CACHE_FULL: {
-    status: 422,
-    kind: 'user',
-    fix: 'A cache holds at most 50 MB; give entries a ttl, use more specific keys or another cache, or clear it (DELETE /api/v1/caches/{id}).',
-  },
-  CACHE_MISS: {
-    status: 422,
-    kind: 'user',
-    fix: 'The cache entry is missing or expired; check the cache name, scope and key, or set fail_on_miss to false.',
   },
   XML_REFUSED: { status: 422, kind: 'user', fix: 'Remove the DOCTYPE, entity declarations and external references from the XML.' },
   INTERNAL: { status: 500, kind: 'bug', fix: 'An unexpected error; report it with the request id.' },

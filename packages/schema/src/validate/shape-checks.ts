@@ -3,7 +3,6 @@ import { type BranchConfig, branchConfigProblems } from '../shapes/branch.js';
 import { type CacheLoadConfig, cacheLoadConfigProblems } from '../shapes/cache-load.js';
 import type { ConfigProblem } from '../shapes/conditions.js';
 import { checkConnectorUrl, connectorConfigProblems } from '../shapes/connector.js';
-import { type DedupeConfig, dedupeConfigProblems } from '../shapes/dedupe.js';
 import { triggerConfigProblems } from '../shapes/cron.js';
 import { type DedupeConfig, dedupeConfigProblems } from '../shapes/dedupe.js';
 import { type FilterConfig, filterConfigProblems } from '../shapes/filter.js';
@@ -16,7 +15,6 @@ import { type SetVariablesConfig, setVariablesConfigProblems } from '../shapes/s
 import { type SplitConfig, splitConfigProblems } from '../shapes/split.js';
 import { type TrackDataConfig, trackDataConfigProblems } from '../shapes/track-data.js';
 import { isTransformName, TRANSFORM_NAMES } from '../shapes/transform-names.js';
-import { type TrackDataConfig, trackDataConfigProblems } from '../shapes/track-data.js';
 import type { TriggerConfig } from '../shapes/trigger.js';
 import { childPath, isPlainObject, unknownName } from './field-path.js';
 
@@ -92,9 +90,6 @@ export const SHAPE_CHECKS: Readonly<Record<string, ShapeCheck>> = {
   set_variables: afterSchema<SetVariablesConfig>(setVariablesConfigProblems),
   assert: afterSchema<AssertConfig>(assertConfigProblems),
   notify: afterSchema<NotifyConfig>(notifyConfigProblems),
-  cache_load: afterSchema<CacheLoadConfig>(cacheLoadConfigProblems),
-  dedupe: afterSchema<DedupeConfig>(dedupeConfigProblems),
-  track_data: afterSchema<TrackDataConfig>(trackDataConfigProblems),
   run_flow: afterSchema<RunFlowConfig>(runFlowConfigProblems),
   cache_load: afterSchema<CacheLoadConfig>(cacheLoadConfigProblems),
   dedupe: afterSchema<DedupeConfig>(dedupeConfigProblems),

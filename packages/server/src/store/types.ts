@@ -1,8 +1,8 @@
 import type { FlowDefinition, LogLevel, PayloadFormat, Role, RunStatus, RunTrigger, VersionStatus } from '@weft/schema';
 import type { ConnectorExtrasStoreMethods } from './connector-extras-types.js';
-import type { FinalStepStoreMethods } from './final-step-types.js';
 import type { DataStore } from './data-types.js';
 import type { EventTriggerStoreMethods } from './event-trigger-types.js';
+import type { FinalStepStoreMethods } from './final-step-types.js';
 import type { LookupStoreMethods } from './lookup-types.js';
 import type { NotificationStoreMethods } from './notification-types.js';
 import type { OperationsStore } from './operations-types.js';

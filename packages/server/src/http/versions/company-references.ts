@@ -58,13 +58,15 @@ export async function assertCompanyReferences(store: Store, companyId: string, d
     if (ref.kind === 'script') {
       if ((await store.loadDeployedScript(companyId, ref.name, ref.version)) !== undefined) continue;
       const which = ref.version === undefined ? 'no deployed version' : `no deployed version ${ref.version}`;
-      (details[`definition.${ref.path}`] ??= []).push(
+      add(
+        `definition.${ref.path}`,
         `the script ${JSON.stringify(ref.name)} has ${which} in this company; create and deploy it under /api/v1/scripts`,
       );
     } else {
       if (!lookups.has(ref.name)) lookups.set(ref.name, (await store.loadLookupRows(companyId, ref.name)) !== undefined);
       if (lookups.get(ref.name)) continue;
-      (details[`definition.${ref.path}`] ??= []).push(
+      add(
+        `definition.${ref.path}`,
         `there is no lookup table ${JSON.stringify(ref.name)} in this company; create it under /api/v1/lookup-tables`,
       );
     }

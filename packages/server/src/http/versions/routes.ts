@@ -5,13 +5,13 @@ import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { triggerConfigOf } from '../../store/trigger-config.js';
 import { recordAudit } from '../audit-logs/record.js';
-import { notFound } from '../errors.js';
-import { assertCompanyReferences } from './company-references.js';
-import { assertValidDefinition } from '../flows/routes.js';
 import { callbackUrl } from '../callbacks/routes.js';
-import { assertRunFlowReferences } from './run-flow-references.js';
+import { notFound } from '../errors.js';
+import { assertValidDefinition } from '../flows/routes.js';
 import { versionJson } from '../flows/serialize.js';
 import { webhookUrl } from '../webhooks/routes.js';
+import { assertCompanyReferences } from './company-references.js';
+import { assertRunFlowReferences } from './run-flow-references.js';
 
 /** The deploy body is optional, which a route body schema cannot say, so it is checked here. */
 function deployBody(body: unknown): { enable?: boolean } {

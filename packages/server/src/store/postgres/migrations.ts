@@ -1,7 +1,7 @@
 import { connectorExtrasMigrationSql } from '../connector-extras-types.js';
 import { dataMigrationSql } from './data-schema.js';
-import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { lookupTablesMigration, scriptsMigration } from './migrations-scripts.js';
+import { notificationsMigrationSql, runLinksMigrationSql } from './notifications.js';
 import { runsByFlowMigrationSql } from './runs-by-flow.js';
 /**
  * The PostgreSQL schema as numbered migrations, applied in order and recorded in schema_migrations
@@ -336,9 +336,9 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '005_audit', sql: audit },
   { id: '006_scripts', sql: scriptsMigration },
   { id: '007_lookup_tables', sql: lookupTablesMigration },
+  { id: '008_data', sql: dataMigrationSql },
   { id: '009_notifications', sql: notificationsMigrationSql },
   { id: '010_run_links', sql: runLinksMigrationSql },
   { id: '011_rate_slots_oauth', sql: connectorExtrasMigrationSql },
-  { id: '008_data', sql: dataMigrationSql },
   { id: '012_runs_by_flow', sql: runsByFlowMigrationSql },
 ];

@@ -2,22 +2,22 @@ import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
 import { cacheMethods } from './caches.js';
-import { connectorMethods } from './connectors.js';
 import { connectorExtrasMethods } from './connector-extras.js';
+import { connectorMethods } from './connectors.js';
 import type { PostgresContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
 import { dataRetentionMethods } from './data-retention.js';
 import { PostgresDatabase, toStorageError } from './database.js';
+import { eventTriggerMethods } from './event-triggers.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { lookupTableMethods } from './lookup-tables.js';
 import { postgresMigrations } from './migrations.js';
-import { operationMethods } from './operations.js';
 import { notificationMethods } from './notifications.js';
+import { operationMethods } from './operations.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
 import { trackedDataMethods } from './tracked-data.js';
-import { eventTriggerMethods } from './event-triggers.js';
 import { triggerMethods } from './triggers.js';
 
 export interface PostgresStoreOptions {
@@ -66,13 +66,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...triggerMethods(ctx),
     ...eventTriggerMethods(ctx),
     ...auditMethods(ctx),
+    ...notificationMethods(ctx),
+    ...scriptMethods(ctx),
+    ...lookupTableMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),
     ...dataRetentionMethods(ctx),
     ...trackedDataMethods(ctx),
-    ...scriptMethods(ctx),
-    ...lookupTableMethods(ctx),
-    ...notificationMethods(ctx),
     ...operationMethods(ctx),
   };
   return withStorageErrors(store);

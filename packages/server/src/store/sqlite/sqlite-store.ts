@@ -4,20 +4,20 @@ import type { Store } from '../types.js';
 import { accountMethods } from './accounts.js';
 import { auditMethods } from './audit.js';
 import { cacheMethods } from './caches.js';
-import { connectorMethods } from './connectors.js';
 import { connectorExtrasMethods } from './connector-extras.js';
+import { connectorMethods } from './connectors.js';
 import type { SqliteContext } from './context.js';
 import { dataPoolMethods } from './data-pools.js';
 import { dataRetentionMethods } from './data-retention.js';
-import { eventTriggerMethods } from './event-triggers.js';
 import { SqliteDatabase } from './database.js';
+import { eventTriggerMethods } from './event-triggers.js';
 import { flowMethods } from './flows.js';
 import { journalMethods } from './journal.js';
 import { lookupTableMethods } from './lookup-tables.js';
 import { sqliteMigrations } from './migrations.js';
+import { notificationMethods } from './notifications.js';
 import { ensureIncrementalVacuum, operationMethods } from './operations.js';
 import { PayloadFiles } from './payload-files.js';
-import { notificationMethods } from './notifications.js';
 import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
 import { trackedDataMethods } from './tracked-data.js';
@@ -72,13 +72,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...triggerMethods(ctx),
     ...eventTriggerMethods(ctx),
     ...auditMethods(ctx),
+    ...notificationMethods(ctx),
+    ...scriptMethods(ctx),
+    ...lookupTableMethods(ctx),
     ...cacheMethods(ctx),
     ...dataPoolMethods(ctx),
     ...dataRetentionMethods(ctx),
     ...trackedDataMethods(ctx),
-    ...scriptMethods(ctx),
-    ...lookupTableMethods(ctx),
-    ...notificationMethods(ctx),
     ...operationMethods(ctx),
   };
   return withStorageErrors(store);
