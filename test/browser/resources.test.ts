@@ -86,6 +86,21 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await expect.poll(() => page.getByRole('textbox', { name: /^Code of the draft of/ }).textContent()).toContain('doubling');
     await page.getByRole('button', { name: 'Save draft' }).click();
     await page.getByText('Saved the draft (version 2).').waitFor();
+
+    // A name the server refuses names its field; the description and the language change.
+    await page.getByText('Rename or describe').click();
+    await page.getByLabel('Name of the script').fill('Doubler!');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByRole('alert').locator('code', { hasText: 'name' }).waitFor();
+    await page.getByLabel('Name of the script').fill('Doubler');
+    await page.getByLabel('Description', { exact: true }).fill('Doubles n');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Doubles n · JavaScript').waitFor();
+    await page.getByRole('combobox', { name: /^Language/ }).selectOption('typescript');
+    await page.getByText('The draft is now TypeScript').waitFor();
+    await setCode('function main({ payload }: { payload: { n: number } }) {\n  return { payload: payload.n + 1 };\n}\n');
+    await page.getByRole('button', { name: 'Deploy' }).click();
+    await page.getByText('Deployed version 2.').waitFor();
   });
 
   it('imports a lookup table from a CSV file, pages, edits, deletes and exports its rows', async () => {

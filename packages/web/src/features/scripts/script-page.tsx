@@ -3,6 +3,7 @@ import { ApiError, request } from '../../api/client';
 import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
+import { RenameForm } from '../../components/rename-form';
 import { StatusBadge } from '../../components/status-badge';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
@@ -112,6 +113,12 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
       script.reload();
       return `Saved the draft (version ${s.draft_version}).`;
     });
+  const onLanguage = (language: string) =>
+    act(async () => {
+      await request(`/scripts/${enc(s.id)}`, { method: 'PATCH', body: { language } });
+      script.reload();
+      return `The draft is now ${language === 'typescript' ? 'TypeScript' : 'JavaScript'}; deploy checks it as such.`;
+    });
   const onDeploy = () =>
     act(async () => {
       await save();
@@ -171,7 +178,8 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
         </div>
       </div>
       <p className="muted">
-        {s.language} · draft version {s.draft_version} ·{' '}
+        {s.description ? `${s.description} · ` : ''}
+        {s.language === 'typescript' ? 'TypeScript' : 'JavaScript'} · draft version {s.draft_version} ·{' '}
         {s.deployed_version ? `deployed version ${s.deployed_version} (${formatTime(s.deployed_at)})` : 'never deployed'}
       </p>
       {canWrite ? (
@@ -189,6 +197,28 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
       ) : (
         <p className="muted">You can read this script; a manager or administrator can change, test and deploy it.</p>
       )}
+      {canWrite ? (
+        <div className="row wrap">
+          <RenameForm
+            key={`${s.name}\u0000${s.description ?? ''}`}
+            api={`/scripts/${enc(s.id)}`}
+            noun="script"
+            name={s.name}
+            description={s.description}
+            onSaved={() => {
+              setNotice('Saved the name and description.');
+              script.reload();
+            }}
+          />
+          <label>
+            Language
+            <select value={s.language} onChange={(e) => void onLanguage(e.target.value)} disabled={busy}>
+              <option value="javascript">JavaScript</option>
+              <option value="typescript">TypeScript</option>
+            </select>
+          </label>
+        </div>
+      ) : null}
       <ErrorMessage error={error} />
       {problems.length > 0 ? (
         <ul className="plain" aria-label="Compile problems" data-testid="compile-problems">
