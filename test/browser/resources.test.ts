@@ -39,6 +39,15 @@ describe.skipIf(!HAS_CHROMIUM)('scripts, lookup tables, data pools, caches, trac
     await page.locator('.cm-editor').waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
 
+    // Tab indents inside the editor; Escape then Tab moves on, so the keyboard is never trapped.
+    await page.getByRole('textbox', { name: /^Code of the draft of/ }).click();
+    await page.keyboard.press('Tab');
+    const inEditor = () => page.evaluate(() => !!document.activeElement?.closest('.cm-editor'));
+    expect(await inEditor()).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('Tab');
+    expect(await inEditor()).toBe(false);
+
     await setCode(BROKEN);
     await page.getByRole('button', { name: 'Deploy' }).click();
     const problem = page.getByTestId('compile-problems').getByRole('button', { name: /^Go to line 2, column \d+/ });
