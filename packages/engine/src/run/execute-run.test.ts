@@ -97,6 +97,32 @@ describe('executeRun', () => {
     expect(journal.payloads.get(last)!.text()).toBe('in>trigger>a>b>c');
   });
 
+  it('treats a journal write that fails as the store being down, not as a failed attempt of the step', async () => {
+    // A store outage right after a delivery must neither spend the step's retries nor record the
+    // delivered step as failed: the pass over the run ends and a later pass resumes from the journal.
+    const journal = new MemoryJournal();
+    const record = journal.recordStep.bind(journal);
+    let outage = true;
+    journal.recordStep = async (write) => {
+      if (write.stepId === 'a' && outage) {
+        outage = false;
+        throw new Error('connection terminated');
+      }
+      return record(write);
+    };
+    const calls: string[] = [];
+    const def = linear('a', 'b');
+    def.steps[1]!.config = { retries: 0 };
+    await expect(run(def, journal, testShapes(calls))).rejects.toThrow('connection terminated');
+    expect(calls).toEqual(['trigger#1', 'a#1']);
+    expect(journal.entries.map((e) => `${e.stepId}:${e.status}`)).toEqual(['trigger:success']);
+
+    const outcome = await run(def, journal, testShapes(calls));
+    expect(outcome.status).toBe('success');
+    expect(calls).toEqual(['trigger#1', 'a#1', 'a#1', 'b#1']);
+    expect(journal.entries.map((e) => `${e.stepId}:${e.status}`)).toEqual(['trigger:success', 'a:success', 'b:success']);
+  });
+
   it('retries a failing step and succeeds on a later attempt', async () => {
     const calls: string[] = [];
     const shapes = testShapes(calls, {

@@ -262,11 +262,62 @@ async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal):
   const timeoutMs = shape.timeoutMs?.(step.config) ?? DEFAULT_TIMEOUT_MS;
   const logs: LogEntry[] = [];
 
+  /**
+   * A failed attempt: logged, then retried after a backoff (undefined) or, once retries are spent or
+   * retrying cannot help, journalled as the step's failure with its catch bucket.
+   */
+  const attemptFailed = async (err: unknown, attempt: number, attemptStart: number): Promise<StepResult | undefined> => {
+    const appErr = isAppError(err) ? err : null;
+    const message = appErr ? appErr.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
+    const retryable = appErr ? appErr.retryable : true;
+    const durationMs = Math.round(performance.now() - attemptStart);
+    const last = !retryable || attempt > retries;
+    logs.push(
+      runLog(last ? 'error' : 'warning', `${step.name ?? step.id} attempt ${attempt} failed: ${message}`, step, {
+        attempt,
+        durationMs,
+        payloadIdsIn: idsIn,
+        data: { code: appErr?.code ?? 'INTERNAL', retryable },
+      }),
+    );
+    if (last) {
+      const caught = catchBucket(item, bucket, message);
+      if (item.tryScope) {
+        logs.push(
+          runLog(
+            'warning',
+            `${bucket.length} payload${bucket.length === 1 ? '' : 's'} of step "${step.id}" go down the catch path of "${item.tryScope.step.id}".`,
+            step,
+            {
+              payloadIdsIn: idsIn,
+            },
+          ),
+        );
+      }
+      await recordFailure(run, item, startedAt, attempt, logs, caught);
+      return {
+        status: 'failure',
+        error: `Step "${step.id}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}`,
+        caught,
+      };
+    }
+    // Attempt logs are written as they happen so a long backoff still shows progress.
+    await run.journal.appendLogs(logs.splice(0));
+    const backoffMs = run.retryBaseMs * 2 ** (attempt - 1);
+    try {
+      await run.services.sleep(backoffMs / 2 + Math.random() * (backoffMs / 2), run.signal);
+    } catch {
+      return 'interrupted';
+    }
+    return undefined;
+  };
+
   for (let attempt = 1; ; attempt++) {
     const attemptStart = performance.now();
     const stepLogs: StepLog[] = [];
+    let result: ShapeResult;
     try {
-      const result = await withTimeout(
+      result = await withTimeout(
         (signal) =>
           shape.execute(
             {
@@ -286,18 +337,29 @@ async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal):
         step,
         run.signal,
       );
+    } catch (err) {
+      if (run.signal?.aborted) return 'interrupted';
       for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
-      const outputs = resultOutputs(result);
-      const variables = result.variables ? { ...item.variables, ...result.variables } : item.variables;
-      const durationMs = Math.round(performance.now() - attemptStart);
-      const finishedAt = run.services.now();
-      const outCount = Object.values(outputs).reduce((n, b) => n + b.length, 0);
-      const summary = runLog('info', `${step.name ?? step.id}: ${bucket.length} in, ${outCount} out.`, step, {
-        attempt,
-        durationMs,
-        payloadIdsIn: idsIn,
-      });
-      logs.push(summary);
+      const failed = await attemptFailed(err, attempt, attemptStart);
+      if (failed !== undefined) return failed;
+      continue;
+    }
+    // The journal write stays outside the shape's try: a store that fails here is not a failed
+    // attempt of the step (that would spend its retries, or record a delivered step as failed); it
+    // ends this pass over the run, and the run resumes from its journal once the store is back.
+    for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
+    const outputs = resultOutputs(result);
+    const variables = result.variables ? { ...item.variables, ...result.variables } : item.variables;
+    const durationMs = Math.round(performance.now() - attemptStart);
+    const finishedAt = run.services.now();
+    const outCount = Object.values(outputs).reduce((n, b) => n + b.length, 0);
+    const summary = runLog('info', `${step.name ?? step.id}: ${bucket.length} in, ${outCount} out.`, step, {
+      attempt,
+      durationMs,
+      payloadIdsIn: idsIn,
+    });
+    logs.push(summary);
+    try {
       await run.journal.recordStep({
         itemKey: item.key,
         stepId: step.id,
@@ -311,59 +373,22 @@ async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal):
         outputsLogIndex: logs.length - 1,
         ...(isFinal?.(outputs) ? { final: true } : {}),
       });
-      const outputIds: Record<string, string[]> = {};
-      for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');
-      return {
-        status: 'success',
-        entry: { itemKey: item.key, stepId: step.id, status: 'success', outputs: outputIds, variables, attempts: attempt },
-        outputs,
-      };
     } catch (err) {
-      if (run.signal?.aborted) return 'interrupted';
-      for (const l of stepLogs) logs.push(runLog(l.level, l.message, step, { attempt, data: l.data ?? null }));
-      const appErr = isAppError(err) ? err : null;
-      const message = appErr ? appErr.message : `Unexpected error: ${(err as Error)?.message ?? String(err)}`;
-      const retryable = appErr ? appErr.retryable : true;
-      const durationMs = Math.round(performance.now() - attemptStart);
-      const last = !retryable || attempt > retries;
-      logs.push(
-        runLog(last ? 'error' : 'warning', `${step.name ?? step.id} attempt ${attempt} failed: ${message}`, step, {
-          attempt,
-          durationMs,
-          payloadIdsIn: idsIn,
-          data: { code: appErr?.code ?? 'INTERNAL', retryable },
-        }),
-      );
-      if (last) {
-        const caught = catchBucket(item, bucket, message);
-        if (item.tryScope) {
-          logs.push(
-            runLog(
-              'warning',
-              `${bucket.length} payload${bucket.length === 1 ? '' : 's'} of step "${step.id}" go down the catch path of "${item.tryScope.step.id}".`,
-              step,
-              {
-                payloadIdsIn: idsIn,
-              },
-            ),
-          );
-        }
-        await recordFailure(run, item, startedAt, attempt, logs, caught);
-        return {
-          status: 'failure',
-          error: `Step "${step.id}" failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}`,
-          caught,
-        };
-      }
-      // Attempt logs are written as they happen so a long backoff still shows progress.
-      await run.journal.appendLogs(logs.splice(0));
-      const backoffMs = run.retryBaseMs * 2 ** (attempt - 1);
-      try {
-        await run.services.sleep(backoffMs / 2 + Math.random() * (backoffMs / 2), run.signal);
-      } catch {
-        return 'interrupted';
-      }
+      // The journal refusing the step (a per-run cap) fails it like the shape would have; anything
+      // else is the store failing, which is not the step's fault.
+      if (!isAppError(err) || err.retryable) throw err;
+      logs.pop();
+      const failed = await attemptFailed(err, attempt, attemptStart);
+      if (failed !== undefined) return failed;
+      continue;
     }
+    const outputIds: Record<string, string[]> = {};
+    for (const [label, payloads] of Object.entries(outputs)) outputIds[label] = payloads.map((p) => p.id ?? '');
+    return {
+      status: 'success',
+      entry: { itemKey: item.key, stepId: step.id, status: 'success', outputs: outputIds, variables, attempts: attempt },
+      outputs,
+    };
   }
 }
 
