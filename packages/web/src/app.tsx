@@ -14,6 +14,7 @@ import { matchPath, navigate, useLocation } from './router';
 const FlowPage = lazy(() => import('./features/flows/flow-page').then((m) => ({ default: m.FlowPage })));
 const UsersPage = lazy(() => import('./features/users/users-page').then((m) => ({ default: m.UsersPage })));
 const AuditPage = lazy(() => import('./features/audit/audit-page').then((m) => ({ default: m.AuditPage })));
+const SettingsPage = lazy(() => import('./features/settings/settings-page').then((m) => ({ default: m.SettingsPage })));
 const ConnectorsPage = lazy(() => import('./features/connectors/connectors-page').then((m) => ({ default: m.ConnectorsPage })));
 const ConnectorPage = lazy(() => import('./features/connectors/connector-page').then((m) => ({ default: m.ConnectorPage })));
 const resources = () => import('./features/resources/resource-pages');
@@ -54,6 +55,7 @@ function Page({ path }: { path: string }) {
   if (path === '/instances') return <InstancesPage />;
   if (path === '/users') return <UsersPage />;
   if (path === '/audit-log') return <AuditPage />;
+  if (path === '/settings') return <SettingsPage />;
   if (path === '/runs') return <RunsPage />;
   if (path === '/tracked-data') return <TrackedDataSearch />;
   const lookupTable = matchPath('/lookup-tables/:id', path);

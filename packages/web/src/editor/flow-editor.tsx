@@ -294,6 +294,7 @@ function Editor({ flow, version, onChanged, sidebar }: Props) {
           <SettingsPanel
             key={`${version.id}:${step.id}:${travels}`}
             step={step}
+            definition={definition}
             readOnly={readOnly}
             errors={errors.byStep.get(step.id) ?? ({} as FieldErrors)}
             onChange={(s) =>

@@ -1,4 +1,4 @@
-import type { ConnectorConfig, FieldErrors, MapConfig, StepDefinition, TriggerConfig } from '@weft/schema';
+import type { ConnectorConfig, FieldErrors, FlowDefinition, MapConfig, StepDefinition, TriggerConfig } from '@weft/schema';
 import type { ReactNode } from 'react';
 import { CopyableId } from '../components/copy-button';
 import { errorsUnder, shapeLabel } from './definition';
@@ -17,10 +17,12 @@ type Props = {
   onClose(): void;
   /** The step's outgoing edges (a form), shown below its settings. */
   connections?: ReactNode;
+  /** The whole flow, for forms that look at the steps around this one (the map's field suggestions). */
+  definition?: FlowDefinition;
 };
 
 /** The selected step's settings: its name, its shape's form, and the problems the last save found in it. */
-export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onClose, connections }: Props) {
+export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onClose, connections, definition }: Props) {
   const configErrors = errorsUnder(errors, 'config');
   const stepErrors = Object.fromEntries(Object.entries(errors).filter(([p]) => !p.startsWith('config')));
   const setConfig = (config: Record<string, unknown>) => onChange({ ...step, config });
@@ -34,6 +36,7 @@ export function SettingsPanel({ step, readOnly, errors, onChange, onDelete, onCl
         onChange={setConfig}
         readOnly={readOnly}
         errors={configErrors}
+        definition={definition}
       />
     );
   } else if (step.shape === 'connector') {

@@ -14,6 +14,7 @@ const NAV = [
   { to: '/users', label: 'Users' },
   { to: '/api-keys', label: 'API keys' },
   { to: '/audit-log', label: 'Audit log', admin: true },
+  { to: '/settings', label: 'Settings' },
 ];
 
 export function Layout({ children }: { children: ReactNode }) {

@@ -1,23 +1,41 @@
-import { type FieldErrors, type MapConfig, type MapRule, PAYLOAD_FORMATS, type PayloadFormat } from '@weft/schema';
-import { useState } from 'react';
+import { type FieldErrors, type FlowDefinition, type MapConfig, type MapRule, PAYLOAD_FORMATS, type PayloadFormat } from '@weft/schema';
+import { useMemo, useState } from 'react';
 import type { MapPreview } from '../../../api/types';
 import { errorsUnder } from '../../definition';
 import { FieldErrorList } from '../../field-errors';
+import { samplePaths, underKey } from './field-paths';
 import { MapPreviewPanel } from './map-preview';
 import { RuleRow } from './rule-row';
+import { useEndpointPaths } from './use-endpoint-paths';
 
-type Props = { stepKey: string; config: Partial<MapConfig>; onChange(config: MapConfig): void; readOnly: boolean; errors: FieldErrors };
+type Props = {
+  stepKey: string;
+  config: Partial<MapConfig>;
+  onChange(config: MapConfig): void;
+  readOnly: boolean;
+  errors: FieldErrors;
+  /** The flow around the step: connector endpoints before and after it suggest fields. */
+  definition?: FlowDefinition;
+};
 
 let nextKey = 0;
 const newKey = () => `r${++nextKey}`;
 
 /** The map editor: rules (add, reorder, delete), settings, and a live preview on a sample. */
-export function MapForm({ stepKey, config, onChange, readOnly, errors }: Props) {
+export function MapForm({ stepKey, config, onChange, readOnly, errors, definition }: Props) {
   const rules = config.rules ?? [];
   // Rules have no ids; these keys keep each row's half-typed input with it when rows move.
   const [keys, setKeys] = useState(() => rules.map(newKey));
   const [preview, setPreview] = useState<MapPreview | null>(null);
   const full: MapConfig = { ...config, rules };
+  const [sample, setSample] = useState<{ text: string; format: PayloadFormat | '' }>({ text: '', format: '' });
+  const endpoints = useEndpointPaths(definition, stepKey);
+  const fromSample = useMemo(() => samplePaths(sample.text, sample.format), [sample]);
+  // Sample paths first: they are what the preview maps; then the upstream endpoint's response fields.
+  const sourceSuggestions = useMemo(
+    () => [...new Set(underKey([...fromSample, ...endpoints.source], config.wrap_input))],
+    [fromSample, endpoints.source, config.wrap_input],
+  );
 
   const setRules = (next: MapRule[], nextKeys: string[]) => {
     setKeys(nextKeys);
@@ -61,6 +79,8 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors }: Props) 
             readOnly={readOnly}
             errors={errorsUnder(errors, `rules[${i}]`)}
             previewErrors={(preview?.errors ?? []).filter((e) => e.rule === i).map((e) => e.message)}
+            sourceSuggestions={sourceSuggestions}
+            targetSuggestions={endpoints.target}
             onChange={(r) =>
               setRules(
                 rules.map((old, j) => (j === i ? r : old)),
@@ -109,7 +129,7 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors }: Props) 
           </label>
         </fieldset>
       </details>
-      <MapPreviewPanel stepKey={stepKey} config={full} onResult={setPreview} />
+      <MapPreviewPanel stepKey={stepKey} config={full} onResult={setPreview} onSample={setSample} />
     </div>
   );
 }

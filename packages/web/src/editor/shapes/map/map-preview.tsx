@@ -14,17 +14,22 @@ export function MapPreviewPanel({
   stepKey,
   config,
   onResult,
+  onSample,
 }: {
   stepKey: string;
   config: MapConfig;
   onResult(result: MapPreview | null): void;
+  /** The sample as typed, for the rules' field suggestions. */
+  onSample?(sample: { text: string; format: PayloadFormat | '' }): void;
 }) {
   const [sample, setSample] = useState(() => samples.get(stepKey) ?? { text: '', format: '' as const });
   const [result, setResult] = useState<MapPreview | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: onSample is a callback of the parent, not an input
   useEffect(() => {
     samples.set(stepKey, sample);
+    onSample?.(sample);
   }, [stepKey, sample]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: onResult is a callback of the parent, not an input

@@ -1,6 +1,7 @@
 import { type FieldErrors, type MapRule, TRANSFORM_NAMES } from '@weft/schema';
 import { useState } from 'react';
 import { FieldErrorList } from '../../field-errors';
+import { PathCombobox } from './path-combobox';
 
 type Props = {
   rule: MapRule;
@@ -9,6 +10,9 @@ type Props = {
   readOnly: boolean;
   errors: FieldErrors;
   previewErrors: string[];
+  /** Paths offered while typing the source (from the sample, upstream endpoints) and the target (downstream endpoints). */
+  sourceSuggestions?: string[];
+  targetSuggestions?: string[];
   onChange(rule: MapRule): void;
   onMove(delta: -1 | 1): void;
   onDelete(): void;
@@ -38,7 +42,19 @@ function argsText(args: Record<string, unknown> | undefined): string {
 }
 
 /** One map rule: source, target, and its transforms as chips with their arguments. */
-export function RuleRow({ rule, index, count, readOnly, errors, previewErrors, onChange, onMove, onDelete }: Props) {
+export function RuleRow({
+  rule,
+  index,
+  count,
+  readOnly,
+  errors,
+  previewErrors,
+  sourceSuggestions = [],
+  targetSuggestions = [],
+  onChange,
+  onMove,
+  onDelete,
+}: Props) {
   const n = index + 1;
   const [source, setSource] = useState(() => sourceText(rule));
   const [fn, setFn] = useState<string>('uppercase');
@@ -69,24 +85,27 @@ export function RuleRow({ rule, index, count, readOnly, errors, previewErrors, o
       <tr>
         <th scope="row">{n}</th>
         <td>
-          <input
-            aria-label={`Source of rule ${n}`}
+          <PathCombobox
+            label={`Source of rule ${n}`}
             value={source}
+            suggestions={sourceSuggestions}
+            multiple
             readOnly={readOnly}
             placeholder="*.first_name"
-            onChange={(e) => {
-              setSource(e.target.value);
-              onChange(withSource(rule, e.target.value));
+            onChange={(text) => {
+              setSource(text);
+              onChange(withSource(rule, text));
             }}
           />
         </td>
         <td>
-          <input
-            aria-label={`Target of rule ${n}`}
+          <PathCombobox
+            label={`Target of rule ${n}`}
             value={rule.target}
+            suggestions={targetSuggestions}
             readOnly={readOnly}
             placeholder="*.firstName"
-            onChange={(e) => onChange({ ...rule, target: e.target.value })}
+            onChange={(text) => onChange({ ...rule, target: text })}
           />
         </td>
         <td className="actions">
