@@ -1,0 +1,143 @@
+import type { FlowDefinition } from '@weft/schema';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
+
+const ORDERS_RESPONSE = {
+  type: 'object',
+  properties: { data: { type: 'array', items: { type: 'object', properties: { order_number: { type: 'string' } } } } },
+};
+const CREATE_REQUEST = { type: 'object', properties: { customer: { type: 'object', properties: { givenName: { type: 'string' } } } } };
+
+const SAMPLE = JSON.stringify({ customer: { first_name: 'Ann', email: 'ann@example.test' }, lines: [{ sku: 'A-1' }] });
+
+describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the settings page, in a browser', () => {
+  let d: Dashboard;
+  let page: Page;
+  let flowId = '';
+  let draftId = '';
+
+  beforeAll(async () => {
+    d = await openDashboard();
+    page = d.page;
+    const connector = await d.api<{ data: { id: string } }>('POST', '/connectors', {
+      name: 'Shop',
+      protocol: 'http',
+      base_url: 'http://127.0.0.1:9/',
+      auth_methods: [{ type: 'none' }],
+      endpoints: [
+        { name: 'list_orders', method: 'GET', path: '/orders', data_type: 'json', direction: 'receive', schema: ORDERS_RESPONSE },
+        { name: 'create_order', method: 'POST', path: '/orders', data_type: 'json', direction: 'send', request_schema: CREATE_REQUEST },
+      ],
+    });
+    expect(connector.status).toBe(201);
+    const instance = await d.api<{ data: { id: string } }>('POST', '/instances', {
+      connector_id: connector.body.data.id,
+      name: 'Shop live',
+      auth_method: 'none',
+    });
+    expect(instance.status).toBe(201);
+    const inst = instance.body.data.id;
+    const definition: FlowDefinition = {
+      steps: [
+        { id: 'trigger', shape: 'trigger', config: {}, position: { x: 0, y: 0 } },
+        { id: 'fetch', shape: 'connector', config: { instance: inst, endpoint: 'list_orders' }, position: { x: 260, y: 0 } },
+        { id: 'to_order', shape: 'map', config: { rules: [{ source: 'id', target: 'id' }] }, position: { x: 520, y: 0 } },
+        { id: 'send', shape: 'connector', config: { instance: inst, endpoint: 'create_order' }, position: { x: 780, y: 0 } },
+      ],
+      edges: [
+        { from: 'trigger', to: 'fetch' },
+        { from: 'fetch', to: 'to_order' },
+        { from: 'to_order', to: 'send' },
+      ],
+    };
+    const flow = await d.api<{ data: { id: string; draft_version_id: string } }>('POST', '/flows', { name: 'Orders to shop', definition });
+    expect(flow.status).toBe(201);
+    flowId = flow.body.data.id;
+    draftId = flow.body.data.draft_version_id;
+  });
+  afterAll(() => d?.close());
+  afterEach(async (ctx) => {
+    if (ctx.task.result?.state === 'fail') await screenshotFailure(page, `map-suggestions-${ctx.task.name}`);
+  });
+
+  const options = (label: string) => page.getByRole('listbox', { name: `Suggestions for ${label.toLowerCase()}` }).getByRole('option');
+
+  it('suggests source paths from a pasted sample and the upstream endpoint, and a chosen one fills the rule', async () => {
+    await page.goto(`/flows/${flowId}`);
+    await page.getByTestId('step-to_order').click();
+    const panel = page.getByTestId('settings-panel');
+    await panel.getByText('Map step').waitFor();
+    await panel.getByLabel('Sample payload (JSON, XML, CSV or text)').fill(SAMPLE);
+    await panel.getByRole('button', { name: 'Add rule' }).click();
+
+    const source = panel.getByRole('combobox', { name: 'Source of rule 2', exact: true });
+    await source.fill('first');
+    await expect.poll(() => options('Source of rule 2').allTextContents()).toEqual(['customer.first_name']);
+    // Every path of the sample, with * for list elements, and the upstream endpoint's response fields.
+    await source.fill('');
+    const all = await options('Source of rule 2').allTextContents();
+    expect(all).toEqual(
+      expect.arrayContaining(['customer', 'customer.first_name', 'customer.email', 'lines', 'lines.*.sku', 'data', 'data.*.order_number']),
+    );
+    expect(await unlabelledControls(page)).toEqual([]);
+
+    // Keyboard: type, ArrowDown to the suggestion, Enter picks it.
+    await source.fill('mail');
+    await source.press('ArrowDown');
+    expect(await source.getAttribute('aria-activedescendant')).toBeTruthy();
+    await source.press('Enter');
+    await expect.poll(() => source.inputValue()).toBe('customer.email');
+    expect(await source.getAttribute('aria-expanded')).toBe('false');
+
+    // Target: the downstream endpoint's request fields, picked with the mouse.
+    const target = panel.getByRole('combobox', { name: 'Target of rule 2', exact: true });
+    await target.focus();
+    await expect.poll(() => options('Target of rule 2').allTextContents()).toEqual(['customer', 'customer.givenName']);
+    await options('Target of rule 2').filter({ hasText: 'customer.givenName' }).click();
+    await expect.poll(() => target.inputValue()).toBe('customer.givenName');
+
+    // The preview maps the sample with the picked rule.
+    await page.waitForFunction(() =>
+      document.querySelector('[data-testid="map-preview-output"]')?.textContent?.includes('ann@example.test'),
+    );
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText(/Saved version/).waitFor();
+    const version = await d.api<{ data: { definition: FlowDefinition } }>('GET', `/flow-versions/${draftId}`);
+    const map = version.body.data.definition.steps.find((s) => s.id === 'to_order')!;
+    expect(map.config.rules).toEqual([
+      { source: 'id', target: 'id' },
+      { source: 'customer.email', target: 'customer.givenName' },
+    ]);
+  });
+
+  it('suggests *.<column> for a CSV sample before the endpoint fields, and Escape closes the list', async () => {
+    const panel = page.getByTestId('settings-panel');
+    await panel.getByLabel('Sample payload (JSON, XML, CSV or text)').fill('sku,qty\nA-1,2\n');
+    const source = panel.getByRole('combobox', { name: 'Source of rule 1', exact: true });
+    await source.fill('*.');
+    await expect.poll(() => options('Source of rule 1').allTextContents()).toEqual(['*.sku', '*.qty', 'data.*.order_number']);
+    await source.press('Escape');
+    expect(await source.getAttribute('aria-expanded')).toBe('false');
+    expect(await options('Source of rule 1').count()).toBe(0);
+  });
+
+  it('shows the company id, the signed-in user and links on the settings page', async () => {
+    const me = await d.api<{ data: { company: { id: string; name: string }; user: { email: string } } }>('GET', '/me');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+    expect(await page.getByTestId('settings-company-id').textContent()).toBe(me.body.data.company.id);
+    expect(await page.getByTestId('settings-company-name').textContent()).toBe('Acme Ltd');
+    expect(await page.getByTestId('settings-role').textContent()).toBe('administrator');
+    await page.getByText(me.body.data.user.email).waitFor();
+    await page.getByRole('button', { name: 'Copy company id' }).waitFor();
+    for (const name of ['API keys', 'Users', 'Audit log']) await page.getByRole('main').getByRole('link', { name }).waitFor();
+    expect(await unlabelledControls(page)).toEqual([]);
+    await page.getByRole('main').getByRole('link', { name: 'API keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+  });
+
+  it('logged no console errors', () => {
+    expect(d.consoleErrors).toEqual([]);
+  });
+});
