@@ -25,6 +25,12 @@ export const ERROR_CODES = {
   FORBIDDEN: { status: 403, kind: 'user', fix: 'Ask an administrator for a role that allows this action.' },
   NOT_FOUND: { status: 404, kind: 'user', fix: 'Check the id; objects of other companies are never visible.' },
   CONFLICT: { status: 409, kind: 'user', fix: 'Reload the object; it changed or is in a state that does not allow this.' },
+  LAST_ADMINISTRATOR: {
+    status: 409,
+    kind: 'user',
+    fix: 'Make another user of the company an administrator first; a company always keeps at least one.',
+  },
+  CANNOT_REMOVE_SELF: { status: 409, kind: 'user', fix: 'Ask another administrator to remove your account.' },
   EMAIL_TAKEN: { status: 422, kind: 'user', fix: 'Use another email address or log in with this one.' },
   SIGNUP_CLOSED: { status: 403, kind: 'user', fix: 'Registration is closed on this server; ask an administrator to add you.' },
   FLOW_INVALID: { status: 422, kind: 'user', fix: 'Correct the definition at each path listed in `errors`.' },

@@ -249,6 +249,27 @@ describe('tokens', () => {
     await expectUnauthenticated(auth.authenticate(`Bearer ${second.token}`));
   });
 
+  it("carry the user's current role, not the one signed in: a change takes effect here at once and from another process within a second", async () => {
+    const auth = await service();
+    const { user, company } = await admin(auth);
+    const manager = await store.createUser(company.id, { name: 'Max', email: 'max@acme.test', passwordHash: 'x', role: 'manager' });
+    const { token } = await auth.issueToken(manager);
+    await expect(auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ role: 'manager' });
+    // Changed in the store directly, as another API process would: the remembered token holds for at most a second.
+    await store.updateUser(company.id, manager.id, { role: 'read_only' });
+    await expect(auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ role: 'manager' });
+    clockMs += 1_000;
+    await expect(auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ role: 'read_only', userId: manager.id });
+    // Changed and forgotten in this process: at once.
+    await store.updateUser(company.id, manager.id, { role: 'user' });
+    auth.forgetUser(manager.id);
+    await expect(auth.authenticate(`Bearer ${token}`)).resolves.toMatchObject({ role: 'user' });
+    await store.deleteUser(company.id, manager.id);
+    auth.forgetUser(manager.id);
+    await expectUnauthenticated(auth.authenticate(`Bearer ${token}`));
+    expect(user.role).toBe('administrator');
+  });
+
   it('are refused when their id was never recorded', async () => {
     const secret = 's'.repeat(32);
     const auth = await service({ tokenSecret: secret });

@@ -27,8 +27,8 @@ const API_KEY_TOUCH_INTERVAL_MS = 60_000;
 const TOKEN_CACHE_MAX = 10_000;
 /**
  * How long a remembered token is trusted without reading its record again. Logout in this process
- * forgets it at once; a revocation the store learns some other way (another API process, a user
- * removed with their tokens) takes effect here within this time.
+ * forgets it at once, and so does a role change or removal of the user made here; a change the store
+ * learns some other way (another API process) takes effect here within this time.
  */
 const TOKEN_RECHECK_MS = 1_000;
 
@@ -74,6 +74,11 @@ export interface FullAuthService extends AuthService {
   logout(auth: AuthContext): Promise<void>;
   /** Creates a company API key; the plaintext is in the result and nowhere else. */
   createApiKey(companyId: string, name: string): Promise<CreatedApiKey>;
+  /**
+   * Forgets this process's remembered tokens of the user, after their role changed or they were
+   * removed, so the next request reads the store; other processes see the change within a second.
+   */
+  forgetUser(userId: string): void;
 }
 
 export interface AuthServiceOptions {
@@ -145,13 +150,16 @@ export async function createAuthService(store: Store, config: Config, options: A
       }
       if (at - cached.checkedAtMs < TOKEN_RECHECK_MS) return cached.auth;
     }
-    const auth = cached?.auth ?? verifyToken(token, key, at);
-    if (auth === undefined) throw unauthenticated();
-    const record = await store.getToken(auth.credentialId);
-    if (!record || record.revokedAt !== null || record.userId !== auth.userId || record.companyId !== auth.companyId) {
+    const verified = cached?.auth ?? verifyToken(token, key, at);
+    if (verified === undefined) throw unauthenticated();
+    // The record comes with the user's current role: a removed user's tokens are gone with the user,
+    // and a changed role applies to tokens issued before the change (the role claim is only a hint).
+    const record = await store.getTokenGrant(verified.credentialId);
+    if (!record || record.revokedAt !== null || record.userId !== verified.userId || record.companyId !== verified.companyId) {
       tokens.delete(token);
       throw unauthenticated();
     }
+    const auth = record.role === verified.role ? verified : Object.freeze({ ...verified, role: record.role });
     tokens.remember(token, { auth, expiresAtMs: cached?.expiresAtMs ?? expiryOf(token), checkedAtMs: at });
     return auth;
   }
@@ -240,6 +248,10 @@ export async function createAuthService(store: Store, config: Config, options: A
       await store.revokeToken(auth.credentialId);
       // Forgotten only after the revocation committed, so no request in between can re-remember it as valid.
       tokens.forgetId(auth.credentialId);
+    },
+
+    forgetUser(userId) {
+      tokens.forgetUser(userId);
     },
 
     async createApiKey(companyId, name) {
@@ -366,6 +378,10 @@ class TokenCache {
 
   forgetId(jti: string): void {
     for (const [token, entry] of this.#entries) if (entry.auth.credentialId === jti) this.#entries.delete(token);
+  }
+
+  forgetUser(userId: string): void {
+    for (const [token, entry] of this.#entries) if (entry.auth.userId === userId) this.#entries.delete(token);
   }
 }
 

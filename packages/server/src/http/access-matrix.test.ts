@@ -40,6 +40,9 @@ const MATRIX: Record<string, Entry> = {
     body: { name: 'New', email: 'new-{n}@matrix.test', password: 'correct horse battery', role: 'user' },
   },
   'GET /api/v1/users/:id': { access: 'read' },
+  // The owner renames themselves (still their company's administrator); the owner is never deleted, DELETE rows skip the role loop.
+  'PATCH /api/v1/users/:id': { access: 'admin', body: { name: 'Owner Renamed' } },
+  'DELETE /api/v1/users/:id': { access: 'admin' },
   'POST /api/v1/api-keys': { access: 'write', body: { name: 'matrix' } },
   'GET /api/v1/api-keys': { access: 'read' },
   'POST /api/v1/api-keys/:id/revoke': { access: 'write' },

@@ -7,6 +7,7 @@ import type { LookupStoreMethods } from './lookup-types.js';
 import type { NotificationStoreMethods } from './notification-types.js';
 import type { OperationsStore } from './operations-types.js';
 import type { ScriptStoreMethods } from './scripts-types.js';
+import type { UserAdminStoreMethods } from './user-admin-types.js';
 
 /**
  * The store: the one source of truth. Two adapters implement it (sqlite now, postgres with the
@@ -326,7 +327,8 @@ export interface Store
     DataStore,
     ScriptStoreMethods,
     LookupStoreMethods,
-    OperationsStore {
+    OperationsStore,
+    UserAdminStoreMethods {
   /** Creates tables / applies pending numbered migrations. Safe to call on every start. */
   migrate(): Promise<void>;
   close(): Promise<void>;

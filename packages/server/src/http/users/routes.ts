@@ -41,6 +41,10 @@ export function emailTakenWithField(err: unknown): unknown {
 
 const CreateUserBody = Type.Object({ ...NewUserFields, role: RoleSchema }, { additionalProperties: false });
 const UserParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const UpdateUserBody = Type.Object(
+  { name: Type.Optional(NewUserFields.name), role: Type.Optional(RoleSchema) },
+  { additionalProperties: false, minProperties: 1 },
+);
 
 /** The users of the caller's company; adding one needs write access, adding an administrator needs an administrator. */
 export async function userRoutes(
@@ -116,6 +120,72 @@ export async function userRoutes(
       const user = await store.getUser(request.auth.companyId, id);
       if (!user) throw notFound('User');
       return { data: userJson(user) };
+    },
+  );
+
+  app.patch(
+    '/api/v1/users/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Change the name or role of a user of your company',
+        description:
+          'Administrators only. The new role applies at once, also to tokens the user already holds. ' +
+          'Demoting the last administrator of the company is refused with 409 LAST_ADMINISTRATOR.',
+        params: UserParams,
+        body: UpdateUserBody,
+        response: { 200: Type.Object({ data: UserJson }) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as Static<typeof UserParams>;
+      const body = request.body as Partial<Static<typeof UpdateUserBody>>;
+      const before = await store.getUser(request.auth.companyId, id);
+      if (!before) throw notFound('User');
+      const user = await store.updateUser(request.auth.companyId, id, body);
+      if (!user) throw notFound('User');
+      // Tokens this process remembers are read again on their next use, so the new role holds at once.
+      auth.forgetUser(user.id);
+      const fields = Object.keys(body).filter((f) => f !== 'role' || before.role !== user.role);
+      if (before.role !== user.role) {
+        await recordAudit(store, request, {
+          action: 'user.role_changed',
+          targetType: 'user',
+          targetId: user.id,
+          data: { from: before.role, to: user.role, fields },
+        });
+      } else if (fields.length > 0) {
+        await recordAudit(store, request, { action: 'user.updated', targetType: 'user', targetId: user.id, data: { fields } });
+      }
+      return { data: userJson(user) };
+    },
+  );
+
+  app.delete(
+    '/api/v1/users/:id',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['users'],
+        summary: 'Remove a user from your company',
+        description:
+          'Administrators only. The user can no longer log in and their tokens stop working at once. ' +
+          'You cannot remove yourself (409 CANNOT_REMOVE_SELF) or the last administrator (409 LAST_ADMINISTRATOR).',
+        params: UserParams,
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as Static<typeof UserParams>;
+      const user = await store.getUser(request.auth.companyId, id);
+      if (!user) throw notFound('User');
+      if (user.id === request.auth.userId) {
+        throw new AppError('CANNOT_REMOVE_SELF', 'You cannot remove your own account; ask another administrator to do it.');
+      }
+      if (!(await store.deleteUser(request.auth.companyId, id))) throw notFound('User');
+      auth.forgetUser(id);
+      await recordAudit(store, request, { action: 'user.deleted', targetType: 'user', targetId: id, data: { role: user.role } });
+      return reply.status(204).send();
     },
   );
 }

@@ -11,6 +11,7 @@ import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import type { Store } from '../types.js';
+import { userAdminConformanceSuite } from '../user-admin-conformance.js';
 import { postgresMigrations } from './migrations.js';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
@@ -72,6 +73,7 @@ if (DATABASE_URL === undefined) {
   finalStepConformanceSuite('postgres', () => postgresHarness(url));
   lookupConformanceSuite('postgres', () => postgresHarness(url));
   connectorExtrasConformanceSuite('postgres', () => postgresHarness(url));
+  userAdminConformanceSuite('postgres', () => postgresHarness(url));
   describe('PostgreSQL store', () => {
     let harness: PostgresHarness;
     let store: Store;

@@ -19,6 +19,7 @@ import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
 import { trackedDataMethods } from './tracked-data.js';
 import { triggerMethods } from './triggers.js';
+import { userAdminMethods } from './user-admin.js';
 
 export interface PostgresStoreOptions {
   /** postgres://user:password@host:port/database (any libpq-style URL pg accepts). */
@@ -58,6 +59,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       await db.close();
     },
     ...accountMethods(ctx),
+    ...userAdminMethods(ctx),
     ...flowMethods(ctx),
     ...runMethods(ctx),
     ...journalMethods(ctx),

@@ -14,6 +14,7 @@ import { lookupConformanceSuite } from '../lookup-conformance.js';
 import { notificationConformanceSuite } from '../notification-conformance.js';
 import { scriptsConformanceSuite } from '../scripts-conformance.js';
 import type { Store } from '../types.js';
+import { userAdminConformanceSuite } from '../user-admin-conformance.js';
 import { sqliteMigrations } from './migrations.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
@@ -75,6 +76,7 @@ scriptsConformanceSuite('sqlite', () => sqliteHarness());
 finalStepConformanceSuite('sqlite', () => sqliteHarness());
 lookupConformanceSuite('sqlite', () => sqliteHarness());
 connectorExtrasConformanceSuite('sqlite', () => sqliteHarness());
+userAdminConformanceSuite('sqlite', () => sqliteHarness());
 
 describe('SQLite store', () => {
   let harness: SqliteHarness;

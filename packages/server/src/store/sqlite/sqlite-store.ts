@@ -22,6 +22,7 @@ import { runMethods } from './runs.js';
 import { scriptMethods } from './scripts.js';
 import { trackedDataMethods } from './tracked-data.js';
 import { triggerMethods } from './triggers.js';
+import { userAdminMethods } from './user-admin.js';
 
 export interface SqliteStoreOptions {
   /** The database file; created (with its directory) when absent. */
@@ -64,6 +65,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       await db.close();
     },
     ...accountMethods(ctx),
+    ...userAdminMethods(ctx),
     ...flowMethods(ctx),
     ...runMethods(ctx),
     ...journalMethods(ctx),
