@@ -107,16 +107,40 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
       await page.getByLabel('Name', { exact: true }).fill('Sam Jones');
       await page.getByLabel('Email').fill(email);
       await page.getByLabel('First password (at least 10 characters)').fill('another long password');
-      await page.getByLabel('Role').selectOption('read_only');
+      await page.getByRole('form', { name: 'Add a user' }).getByLabel('Role').selectOption('read_only');
       await page.getByRole('button', { name: 'Add user' }).click();
     };
     await add('sam@acme.test');
     await page.getByText('Added Sam Jones as read only.').waitFor();
     expect(await unlabelledControls(page)).toEqual([]);
     await page.getByRole('cell', { name: 'sam@acme.test' }).waitFor();
-    expect(await page.getByRole('row', { name: /Sam Jones/ }).textContent()).toContain('read only');
+    expect(await page.getByLabel('Role of Sam Jones').inputValue()).toBe('read_only');
     await add('SAM@acme.test');
     await page.getByRole('alert').getByText('already taken').first().waitFor();
+  });
+
+  it('changes a user role and removes a user, and keeps the last administrator', async () => {
+    const sam = async () => {
+      const list = await d.api<{ data: Array<{ email: string; role: string }> }>('GET', '/users');
+      return list.body.data.find((u) => u.email === 'sam@acme.test');
+    };
+    await page.getByLabel('Role of Sam Jones').selectOption('manager');
+    await page.getByText('Sam Jones is now manager.').waitFor();
+    expect((await sam())?.role).toBe('manager');
+
+    // Jane is the only administrator: the server refuses, and the select shows the role she still has.
+    await page.getByLabel('Role of Jane Smith').selectOption('user');
+    await page.getByRole('alert').getByText('last administrator').waitFor();
+    await expect.poll(() => page.getByLabel('Role of Jane Smith').inputValue()).toBe('administrator');
+    // No Remove button on your own row.
+    expect(await page.getByRole('button', { name: 'Remove Jane Smith' }).count()).toBe(0);
+
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Remove Sam Jones' }).click();
+    await page.getByText('Removed Sam Jones.').waitFor();
+    await expect.poll(() => page.getByRole('cell', { name: 'sam@acme.test' }).count()).toBe(0);
+    expect(await sam()).toBeUndefined();
+    expect(await unlabelledControls(page)).toEqual([]);
   });
 
   it('shows the audit log, filtered by action and by day', async () => {

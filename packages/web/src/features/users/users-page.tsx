@@ -1,9 +1,11 @@
 import { ROLES, type Role } from '@weft/schema';
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api/endpoints';
+import type { User } from '../../api/types';
 import { ErrorMessage } from '../../components/error-message';
 import { useAsync } from '../../components/use-async';
 import { useSession } from '../auth/session';
+import { userAdminApi } from './user-admin-api';
 
 const ROLE_TEXT: Record<Role, string> = {
   administrator: 'Administrator: everything, including users and the audit log',
@@ -14,8 +16,8 @@ const ROLE_TEXT: Record<Role, string> = {
 const roleName = (role: string) => role.replace('_', ' ');
 
 /**
- * The company's users and their roles, and adding one with a first password. The API adds and
- * lists users; it cannot yet change a role or remove a user, so this page does not offer it.
+ * The company's users and their roles, and adding one with a first password. Administrators also
+ * change a user's role and remove users; a change applies at once, also to the user's open sessions.
  */
 export function UsersPage() {
   const { me } = useSession();
@@ -27,6 +29,35 @@ export function UsersPage() {
   // Only administrators may add administrators (the server refuses it otherwise).
   const roles = ROLES.filter((r) => r !== 'administrator' || me?.role === 'administrator');
   const canAdd = me?.role === 'administrator' || me?.role === 'manager';
+  const isAdmin = me?.role === 'administrator';
+  const [rowError, setRowError] = useState<unknown>(null);
+  const [rowNotice, setRowNotice] = useState('');
+
+  const changeRole = async (user: User, role: Role) => {
+    setRowError(null);
+    setRowNotice('');
+    try {
+      const updated = await userAdminApi.updateUser(user.id, { role });
+      setRowNotice(`${updated.name} is now ${roleName(updated.role)}.`);
+    } catch (err) {
+      setRowError(err);
+    }
+    // Reloaded either way, so a refused change shows the role the user still has.
+    users.reload();
+  };
+
+  const remove = async (user: User) => {
+    if (!window.confirm(`Remove ${user.name} (${user.email})? They are logged out at once and can no longer log in.`)) return;
+    setRowError(null);
+    setRowNotice('');
+    try {
+      await userAdminApi.deleteUser(user.id);
+      setRowNotice(`Removed ${user.name}.`);
+      users.reload();
+    } catch (err) {
+      setRowError(err);
+    }
+  };
 
   const add = async (event: FormEvent) => {
     event.preventDefault();
@@ -55,6 +86,11 @@ export function UsersPage() {
                 <th scope="col">Name</th>
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
+                {isAdmin ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -66,15 +102,36 @@ export function UsersPage() {
                   </td>
                   <td>{u.email}</td>
                   <td>
-                    <span className="chip">{roleName(u.role)}</span>
+                    {isAdmin ? (
+                      <select aria-label={`Role of ${u.name}`} value={u.role} onChange={(e) => void changeRole(u, e.target.value as Role)}>
+                        {ROLES.map((r) => (
+                          <option key={r} value={r}>
+                            {roleName(r)}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <span className="chip">{roleName(u.role)}</span>
+                    )}
                   </td>
+                  {isAdmin ? (
+                    <td>
+                      {u.id === me?.user?.id ? null : (
+                        <button type="button" className="danger" onClick={() => void remove(u)}>
+                          Remove<span className="visually-hidden"> {u.name}</span>
+                        </button>
+                      )}
+                    </td>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       ) : null}
-      <p className="muted">Changing a user's role or removing a user is not offered by the API yet.</p>
+      <ErrorMessage error={rowError} />
+      {rowNotice ? <p role="status">{rowNotice}</p> : null}
+      {isAdmin ? null : <p className="muted">Only administrators change roles and remove users.</p>}
       {canAdd ? (
         <form onSubmit={add} className="card stack" aria-labelledby="add-user">
           <h2 id="add-user">Add a user</h2>
