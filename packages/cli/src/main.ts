@@ -24,8 +24,10 @@ Usage:
                                      (WEFT_CREDENTIALS_KEY; old keys in WEFT_CREDENTIALS_OLD_KEYS); safe to re-run
 
   weft limits show|set|clear --company-id ID [--start-rate N] [--webhook-rate N] [--queued-max N]
+        [--run-log-retention-days N] [--payload-retention-hours N]
                                      a company's own start rate, webhook rate and queued-runs allowance
-                                     (per minute; 0 lifts the limit); clear goes back to the WEFT_* defaults
+                                     (per minute; 0 lifts the limit) and how long its run logs and payloads
+                                     are kept; clear goes back to the WEFT_* defaults
 
 Settings come from WEFT_* environment variables (docs/config.md).`;
 
@@ -45,7 +47,17 @@ async function main(argv: string[]): Promise<number> {
         return userAdd(parse(rest, { email: 's', password: 's', name: 's', company: 's', 'company-id': 's', role: 's' }).values);
       break;
     case 'limits':
-      return limits(sub, parse(rest, { 'company-id': 's', 'start-rate': 's', 'webhook-rate': 's', 'queued-max': 's' }).values);
+      return limits(
+        sub,
+        parse(rest, {
+          'company-id': 's',
+          'start-rate': 's',
+          'webhook-rate': 's',
+          'queued-max': 's',
+          'run-log-retention-days': 's',
+          'payload-retention-hours': 's',
+        }).values,
+      );
     case 'keys':
       if (sub === 'rotate') return keysRotate();
       break;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { companyLimitsKey } from '../limits/limits.js';
 import { createPostgresStore } from '../store/postgres/postgres-store.js';
 import { PayloadFiles } from '../store/sqlite/payload-files.js';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -58,8 +59,59 @@ async function seed(store: Store, count: number, body: (i: number) => Buffer) {
   return { companyId: company.id, finished, start };
 }
 
-function retention(store: Store) {
-  return createRetention({ store, runLogRetentionHours: 7 * 24, payloadRetentionHours: 72, intervalMs: 60_000, batchSize: 50 });
+function retention(store: Store, batchSize = 50) {
+  return createRetention({ store, runLogRetentionHours: 7 * 24, payloadRetentionHours: 72, intervalMs: 60_000, batchSize });
+}
+
+/**
+ * Three companies with runs of the same age: `short` keeps logs a day and payloads an hour,
+ * `plain` has the defaults (7 days, 72 h), `long` keeps logs 30 days and payloads 10 days.
+ */
+async function perCompanyWindows(store: Store) {
+  const short = await seed(store, 9, () => randomBytes(64));
+  const plain = await seed(store, 9, () => randomBytes(64));
+  const long = await seed(store, 9, () => randomBytes(64));
+  const waiting = await short.start(Buffer.from('{"still":"needed"}'));
+  await store.putSetting(
+    companyLimitsKey(short.companyId),
+    JSON.stringify({ start_rate_per_minute: 5, run_log_retention_hours: 24, payload_retention_hours: 1 }),
+  );
+  await store.putSetting(
+    companyLimitsKey(long.companyId),
+    JSON.stringify({ run_log_retention_hours: 30 * 24, payload_retention_hours: 10 * 24 }),
+  );
+  const r = retention(store, 4);
+  const kept = async ({ companyId, finished }: { companyId: string; finished: string[] }) => {
+    let logs = 0;
+    let payloads = 0;
+    for (const id of finished) {
+      logs += (await store.listRunLogs(companyId, id)).length;
+      const run = await store.getRun(companyId, id);
+      if ((await store.getPayload(companyId, run!.inputPayloadId!)) !== undefined) payloads++;
+    }
+    return { logs, payloads };
+  };
+  const all = { logs: 45, payloads: 9 };
+
+  // Two hours on: only the short company's payloads are past their window.
+  expect(await r.runOnce(new Date(Date.now() + 2 * 3_600_000))).toMatchObject({ runLogsDeleted: 0, payloadsDeleted: 9 });
+  expect(await kept(short)).toEqual({ logs: 45, payloads: 0 });
+  expect(await kept(plain)).toEqual(all);
+  expect(await kept(long)).toEqual(all);
+  // Two days on: the short company's logs go too; the others', of the same age, stay.
+  expect(await r.runOnce(new Date(Date.now() + 2 * DAY_MS))).toMatchObject({ runLogsDeleted: 45, payloadsDeleted: 0 });
+  expect(await kept(short)).toEqual({ logs: 0, payloads: 0 });
+  expect(await kept(plain)).toEqual(all);
+  // Eight days on: the default window takes the plain company's; the long one keeps everything.
+  expect(await r.runOnce(new Date(Date.now() + 8 * DAY_MS))).toMatchObject({ runLogsDeleted: 45, payloadsDeleted: 9 });
+  expect(await kept(plain)).toEqual({ logs: 0, payloads: 0 });
+  expect(await kept(long)).toEqual(all);
+  // A queued run's payload stays under the shortest window, however old.
+  expect((await store.getPayloadBody(short.companyId, waiting.inputPayloadId!))?.toString()).toBe('{"still":"needed"}');
+  // Forty days on: the long company's windows pass too.
+  expect(await r.runOnce(new Date(Date.now() + 40 * DAY_MS))).toMatchObject({ runLogsDeleted: 45, payloadsDeleted: 9 });
+  expect(await kept(long)).toEqual({ logs: 0, payloads: 0 });
+  expect((await store.getPayloadBody(short.companyId, waiting.inputPayloadId!))?.toString()).toBe('{"still":"needed"}');
 }
 
 describe('retention on SQLite', () => {
@@ -101,6 +153,10 @@ describe('retention on SQLite', () => {
     expect(deleted.every(([, n]) => n <= 50)).toBe(true);
     expect(deleted.filter(([k]) => k === 'payloads').reduce((t, [, n]) => t + n, 0)).toBe(120);
     expect(deleted.filter(([k]) => k === 'run_logs').length).toBeGreaterThanOrEqual(12);
+  });
+
+  it("deletes each company's old logs and payloads by its own window, and others' of the same age by theirs", async () => {
+    await perCompanyWindows(store);
   });
 
   it('never deletes the payloads of a run still queued, however old', async () => {
@@ -205,6 +261,10 @@ describe.skipIf(DATABASE_URL === undefined)('retention on PostgreSQL', () => {
     const { rows } = await admin.query(`SELECT count(*)::int AS n FROM "${schema}".payload_blobs`);
     await admin.end();
     expect(rows[0].n).toBe(0);
+  });
+
+  it("deletes each company's old logs and payloads by its own window, and others' of the same age by theirs", async () => {
+    await perCompanyWindows(store);
   });
 });
 

@@ -1,9 +1,12 @@
 import { setImmediate as yieldTurn } from 'node:timers/promises';
+import { companyLimitsKey } from '../limits/limits.js';
+import type { RetentionScope } from '../store/operations-types.js';
 import type { Store } from '../store/types.js';
+import { type RetentionOverride, retentionOverrides } from './retention-overrides.js';
 
 export interface RetentionOptions {
-  store: Pick<Store, 'deleteRunLogsBefore' | 'deletePayloadsBefore' | 'reclaimSpace' | 'purgeExpiredData'>;
-  /** Run log lines older than this are deleted; 0 keeps them. */
+  store: Pick<Store, 'deleteRunLogsBefore' | 'deletePayloadsBefore' | 'reclaimSpace' | 'purgeExpiredData' | 'listSettingsByPrefix'>;
+  /** Run log lines older than this are deleted; 0 keeps them. A company's own setting (weft limits) wins. */
   runLogRetentionHours: number;
   /** Payloads (of runs no longer queued or running) older than this are deleted; 0 keeps them. */
   payloadRetentionHours: number;
@@ -51,27 +54,30 @@ export function createRetention(options: RetentionOptions): Retention {
 
   async function runOnce(now: Date): Promise<RetentionResult> {
     const result: RetentionResult = { runLogsDeleted: 0, payloadsDeleted: 0, expiredDataDeleted: 0, freePagesLeft: 0 };
-    if (options.runLogRetentionHours > 0) {
-      const before = new Date(now.getTime() - options.runLogRetentionHours * 3_600_000).toISOString();
+    const overrides = retentionOverrides(await store.listSettingsByPrefix(companyLimitsKey('')));
+    for (const { hours, scope } of windows(overrides, 'runLogRetentionHours', options.runLogRetentionHours)) {
+      const before = new Date(now.getTime() - hours * 3_600_000).toISOString();
       for (;;) {
-        const n = await store.deleteRunLogsBefore(before, batchSize);
+        const n = await store.deleteRunLogsBefore(before, batchSize, scope);
         result.runLogsDeleted += n;
         if (n > 0) options.onDeleted?.('run_logs', n);
         if (n < batchSize || stopped) break;
         await yieldTurn();
       }
+      if (stopped) break;
     }
-    if (options.payloadRetentionHours > 0) {
-      const before = new Date(now.getTime() - options.payloadRetentionHours * 3_600_000).toISOString();
+    for (const { hours, scope } of windows(overrides, 'payloadRetentionHours', options.payloadRetentionHours)) {
+      const before = new Date(now.getTime() - hours * 3_600_000).toISOString();
       let after: string | undefined;
       for (;;) {
-        const { deleted, lastId } = await store.deletePayloadsBefore(before, batchSize, after);
+        const { deleted, lastId } = await store.deletePayloadsBefore(before, batchSize, after, scope);
         result.payloadsDeleted += deleted;
         if (deleted > 0) options.onDeleted?.('payloads', deleted);
         if (lastId === undefined || stopped) break;
         after = lastId;
         await yieldTurn();
       }
+      if (stopped) break;
     }
     // Caches and data pools expire by their own rules (ttl, 90 days unseen), whatever the settings above.
     for (;;) {
@@ -122,4 +128,22 @@ export function createRetention(options: RetentionOptions): Retention {
     },
     runOnce,
   };
+}
+
+/**
+ * The deletion passes of one kind: the default window over every company without its own, then
+ * each company's own window over its rows alone. Without overrides, one unscoped pass (the fast path).
+ */
+function windows(
+  overrides: Map<string, RetentionOverride>,
+  field: keyof RetentionOverride,
+  defaultHours: number,
+): Array<{ hours: number; scope: RetentionScope | undefined }> {
+  const own = [...overrides].flatMap(([companyId, o]) => (o[field] === undefined ? [] : [{ companyId, hours: o[field] }]));
+  const passes: Array<{ hours: number; scope: RetentionScope | undefined }> = [];
+  if (defaultHours > 0) {
+    passes.push({ hours: defaultHours, scope: own.length === 0 ? undefined : { exceptCompanyIds: own.map((o) => o.companyId) } });
+  }
+  for (const { companyId, hours } of own) passes.push({ hours, scope: { companyId } });
+  return passes;
 }

@@ -11,20 +11,34 @@ export interface OperationsStore {
    * Deletes run log rows created before `before`, oldest first, at most `limit` of them in one
    * short transaction. Returns how many were deleted; fewer than `limit` means none older remain.
    */
-  deleteRunLogsBefore(before: string, limit: number): Promise<number>;
+  deleteRunLogsBefore(before: string, limit: number, scope?: RetentionScope): Promise<number>;
   /**
    * Deletes payloads created before `before` whose run is not queued or running, walking payload
    * ids after `after` (ids are time-ordered), at most `limit` rows examined in one short
    * transaction. Bodies stored once per content go when no remaining payload names them.
    * `lastId` is where the next batch starts; undefined when the walk reached `before`.
    */
-  deletePayloadsBefore(before: string, limit: number, after?: string): Promise<{ deleted: number; lastId: string | undefined }>;
+  deletePayloadsBefore(
+    before: string,
+    limit: number,
+    after?: string,
+    scope?: RetentionScope,
+  ): Promise<{ deleted: number; lastId: string | undefined }>;
+  /** Settings whose key starts with `prefix` (e.g. every company's `limits:` override), for operators' jobs. */
+  listSettingsByPrefix(prefix: string): Promise<Array<{ key: string; value: string }>>;
   /**
    * Gives freed space back: SQLite runs an incremental vacuum of at most `maxPages` pages and
    * returns how many free pages remain; PostgreSQL leaves it to autovacuum and returns 0.
    */
   reclaimSpace(maxPages: number): Promise<number>;
 }
+
+/**
+ * Which companies' rows a retention batch may delete (per-company windows): only `companyId`'s,
+ * or everyone's but `exceptCompanyIds`' (the default window, skipping companies with their own).
+ * Without a scope, every company's rows.
+ */
+export type RetentionScope = { companyId: string } | { exceptCompanyIds: string[] };
 
 /** The smallest time-ordered id (UUIDv7, see ids.ts) of the given millisecond: ids below it are older. */
 export function idBoundaryAt(ms: number): string {

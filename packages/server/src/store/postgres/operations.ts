@@ -13,6 +13,18 @@ const SQL = {
   payloadBatch: statement(`SELECT p.id, p.sha256, p.body IS NULL AS in_blob, r.status
     FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
     WHERE p.id > $1 AND p.id < $2 ORDER BY p.id LIMIT $3`),
+  // Per-company windows: the oldest rows of one company (or of all but some), by the runs' index.
+  deleteLogsOf: statement(`DELETE FROM run_logs WHERE id IN (SELECT l.id FROM run_logs l JOIN runs r ON r.id = l.run_id
+    WHERE r.company_id = $1 AND l.created_at < $2 ORDER BY l.id LIMIT $3)`),
+  deleteLogsExcept: statement(`DELETE FROM run_logs WHERE id IN (SELECT l.id FROM run_logs l JOIN runs r ON r.id = l.run_id
+    WHERE NOT (r.company_id = ANY($1::text[])) AND l.created_at < $2 ORDER BY l.id LIMIT $3)`),
+  payloadBatchOf: statement(`SELECT p.id, p.sha256, p.body IS NULL AS in_blob, r.status
+    FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
+    WHERE p.id > $1 AND p.id < $2 AND p.company_id = $4 ORDER BY p.id LIMIT $3`),
+  payloadBatchExcept: statement(`SELECT p.id, p.sha256, p.body IS NULL AS in_blob, r.status
+    FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
+    WHERE p.id > $1 AND p.id < $2 AND NOT (p.company_id = ANY($4::text[])) ORDER BY p.id LIMIT $3`),
+  settingsByPrefix: statement('SELECT key, value FROM settings WHERE left(key, length($1)) = $1 ORDER BY key'),
   deletePayloads: statement('DELETE FROM payloads WHERE id = ANY($1::text[])'),
   // A start inserting a blob takes ROW EXCLUSIVE on payload_blobs; this lock waits for it and holds
   // new ones back for the few milliseconds of the delete, so a blob is never removed under a
@@ -38,7 +50,15 @@ export function operationMethods(ctx: PostgresContext): OperationsStore {
       else await db.run(SQL.putSetting, [key, value]);
     },
 
-    async deleteRunLogsBefore(before, limit) {
+    async listSettingsByPrefix(prefix) {
+      return db.rows<{ key: string; value: string }>(SQL.settingsByPrefix, [prefix]);
+    },
+
+    async deleteRunLogsBefore(before, limit, scope) {
+      if (scope !== undefined) {
+        if ('companyId' in scope) return db.run(SQL.deleteLogsOf, [scope.companyId, before, limit]);
+        return db.run(SQL.deleteLogsExcept, [scope.exceptCompanyIds, before, limit]);
+      }
       const rows = await db.rows<{ id: number; created_at: string }>(SQL.oldestLogs, [limit]);
       let upTo: number | undefined;
       for (const row of rows) {
@@ -48,13 +68,15 @@ export function operationMethods(ctx: PostgresContext): OperationsStore {
       return upTo === undefined ? 0 : db.run(SQL.deleteLogsUpTo, [upTo]);
     },
 
-    async deletePayloadsBefore(before, limit, after = '') {
+    async deletePayloadsBefore(before, limit, after = '', scope) {
       const boundary = idBoundaryAt(Date.parse(before));
-      const rows = await db.rows<{ id: string; sha256: string; in_blob: boolean; status: string | null }>(SQL.payloadBatch, [
-        after,
-        boundary,
-        limit,
-      ]);
+      const [text, params] =
+        scope === undefined
+          ? [SQL.payloadBatch, [after, boundary, limit]]
+          : 'companyId' in scope
+            ? [SQL.payloadBatchOf, [after, boundary, limit, scope.companyId]]
+            : [SQL.payloadBatchExcept, [after, boundary, limit, scope.exceptCompanyIds]];
+      const rows = await db.rows<{ id: string; sha256: string; in_blob: boolean; status: string | null }>(text, params);
       const lastId = rows.length === limit ? rows[rows.length - 1]?.id : undefined;
       const gone = rows.filter((row) => row.status === null || !ACTIVE.has(row.status));
       if (gone.length === 0) return { deleted: 0, lastId };

@@ -14,6 +14,18 @@ const SQL = {
     FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
     WHERE p.id > ? AND p.id < ? ORDER BY p.id LIMIT ?`,
   deletePayload: 'DELETE FROM payloads WHERE id = ?',
+  // Per-company windows: the oldest rows of one company (or of all but some), by the runs' index.
+  deleteLogsOf: `DELETE FROM run_logs WHERE id IN (SELECT l.id FROM run_logs l JOIN runs r ON r.id = l.run_id
+    WHERE r.company_id = ? AND l.created_at < ? ORDER BY l.id LIMIT ?)`,
+  deleteLogsExcept: `DELETE FROM run_logs WHERE id IN (SELECT l.id FROM run_logs l JOIN runs r ON r.id = l.run_id
+    WHERE r.company_id NOT IN (SELECT value FROM json_each(?)) AND l.created_at < ? ORDER BY l.id LIMIT ?)`,
+  payloadBatchOf: `SELECT p.id, p.sha256, p.body IS NULL AS in_file, r.status
+    FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
+    WHERE p.id > ? AND p.id < ? AND p.company_id = ? ORDER BY p.id LIMIT ?`,
+  payloadBatchExcept: `SELECT p.id, p.sha256, p.body IS NULL AS in_file, r.status
+    FROM payloads p LEFT JOIN runs r ON r.id = p.run_id
+    WHERE p.id > ? AND p.id < ? AND p.company_id NOT IN (SELECT value FROM json_each(?)) ORDER BY p.id LIMIT ?`,
+  settingsByPrefix: 'SELECT key, value FROM settings WHERE substr(key, 1, length(?)) = ? ORDER BY key',
   fileStillNamed: 'SELECT 1 FROM payloads WHERE sha256 = ? AND body IS NULL LIMIT 1',
 } as const;
 
@@ -33,7 +45,16 @@ export function operationMethods(ctx: SqliteContext): OperationsStore {
       await db.writeOne(() => (value === null ? stmt(SQL.deleteSetting).run(key) : stmt(SQL.putSetting).run(key, value)));
     },
 
-    async deleteRunLogsBefore(before, limit) {
+    async listSettingsByPrefix(prefix) {
+      return stmt(SQL.settingsByPrefix).all(prefix, prefix) as Array<{ key: string; value: string }>;
+    },
+
+    async deleteRunLogsBefore(before, limit, scope) {
+      if (scope !== undefined) {
+        const [text, filter] =
+          'companyId' in scope ? [SQL.deleteLogsOf, scope.companyId] : [SQL.deleteLogsExcept, JSON.stringify(scope.exceptCompanyIds)];
+        return db.write(() => stmt(text).run(filter, before, limit).changes);
+      }
       return db.write(() => {
         const rows = stmt(SQL.oldestLogs).all(limit) as Array<{ id: number; created_at: string }>;
         let upTo: number | undefined;
@@ -45,14 +66,19 @@ export function operationMethods(ctx: SqliteContext): OperationsStore {
       });
     },
 
-    async deletePayloadsBefore(before, limit, after = '') {
+    async deletePayloadsBefore(before, limit, after = '', scope) {
       const boundary = idBoundaryAt(Date.parse(before));
+      const batch = () => {
+        if (scope === undefined) return stmt(SQL.payloadBatch).all(after, boundary, limit);
+        if ('companyId' in scope) return stmt(SQL.payloadBatchOf).all(after, boundary, scope.companyId, limit);
+        return stmt(SQL.payloadBatchExcept).all(after, boundary, JSON.stringify(scope.exceptCompanyIds), limit);
+      };
       const {
         deleted,
         lastId,
         files: maybeOrphans,
       } = await db.write(() => {
-        const rows = stmt(SQL.payloadBatch).all(after, boundary, limit) as Array<{
+        const rows = batch() as Array<{
           id: string;
           sha256: string;
           in_file: number;
