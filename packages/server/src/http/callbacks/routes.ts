@@ -3,10 +3,10 @@ import { AppError, CALLBACK_TIMEOUT_DEFAULT_SECONDS, TERMINAL_RUN_STATUSES, type
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
-import { hashWebhookSecret, triggerConfigOf } from '../../store/trigger-config.js';
+import { triggerConfigOf } from '../../store/trigger-config.js';
 import type { Flow, FlowVersion, Run } from '../../store/types.js';
 import { notFound } from '../errors.js';
-import { payloadOf } from '../webhooks/routes.js';
+import { payloadOf, signedFlow } from '../webhooks/routes.js';
 import { callbackStepIds, readCallbackAnswer } from './answer.js';
 
 const CallbackParams = Type.Object({
@@ -55,15 +55,9 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
         security: [],
       },
       handler: async (request, reply) => {
-        const { companyId, flowId } = request.params as { companyId: string; flowId: string };
-        const query = { ...(request.query as Record<string, unknown>) };
-        const signature = typeof query.signature === 'string' ? query.signature : '';
-        delete query.signature;
-        const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
-        const flow = known ? await store.getFlow(companyId, flowId) : undefined;
-        if (!flow) throw notFound('Callback');
+        const { flow, query } = await signedFlow(store, request, 'Callback');
         // Counted like a webhook call, once the caller proved the secret.
-        await limits?.checkWebhook(companyId);
+        await limits?.checkWebhook(flow.companyId);
         return answer(request, reply, flow, query);
       },
     });

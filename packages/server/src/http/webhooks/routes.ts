@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { hashWebhookSecret, triggerConfigOf } from '../../store/trigger-config.js';
-import type { Flow, FlowVersion, PayloadInput } from '../../store/types.js';
+import type { Flow, FlowVersion, PayloadInput, Store } from '../../store/types.js';
 import { notFound } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
 import { detect, looksLikeMarkup, readMeta, refuseDangerousXml } from '../start/routes.js';
@@ -83,13 +83,8 @@ export async function webhookRoutes(app: FastifyInstance, _config: Config, { sto
   });
 
   async function receive(request: FastifyRequest, reply: FastifyReply) {
-    const { companyId, flowId } = request.params as { companyId: string; flowId: string };
-    const query = { ...(request.query as Record<string, unknown>) };
-    const signature = typeof query.signature === 'string' ? query.signature : '';
-    delete query.signature;
-    const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
-    const flow = known ? await store.getFlow(companyId, flowId) : undefined;
-    if (!flow) throw notFound('Webhook');
+    const { flow, query } = await signedFlow(store, request, 'Webhook');
+    const companyId = flow.companyId;
     // Counted only once the caller proved the secret: strangers cannot spend a company's allowance.
     const admitted = limits?.checkWebhook(companyId);
     if (admitted !== undefined) await admitted;
@@ -152,6 +147,26 @@ function checkHmac(request: FastifyRequest, raw: Buffer, key: string): void {
 }
 
 /** The body as sent; without one, the query parameters (bar the secret) as a JSON object; else empty. */
+/**
+ * The flow a public URL names (`/:companyId/:flowId?signature=<secret>`), once the signature is the
+ * flow's webhook secret, and the query without the signature. Any mismatch is the same 404 as an
+ * unknown flow, so a stranger learns nothing.
+ */
+export async function signedFlow(
+  store: Store,
+  request: FastifyRequest,
+  thing: string,
+): Promise<{ flow: Flow; query: Record<string, unknown> }> {
+  const { companyId, flowId } = request.params as { companyId: string; flowId: string };
+  const query = { ...(request.query as Record<string, unknown>) };
+  const signature = typeof query.signature === 'string' ? query.signature : '';
+  delete query.signature;
+  const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
+  const flow = known ? await store.getFlow(companyId, flowId) : undefined;
+  if (!flow) throw notFound(thing);
+  return { flow, query };
+}
+
 export function payloadOf(request: FastifyRequest, raw: Buffer, query: Record<string, unknown>, version: FlowVersion): PayloadInput {
   const meta = readMeta(request);
   if (request.method === 'GET' || raw.length === 0) {
