@@ -19,7 +19,6 @@ const ConnectorsPage = lazy(() => import('./features/connectors/connectors-page'
 const ConnectorPage = lazy(() => import('./features/connectors/connector-page').then((m) => ({ default: m.ConnectorPage })));
 const resources = () => import('./features/resources/resource-pages');
 const ResourceListPage = lazy(() => resources().then((m) => ({ default: m.ResourceListPage })));
-const ResourceDetailPage = lazy(() => resources().then((m) => ({ default: m.ResourceDetailPage })));
 const NewNamedForm = lazy(() => import('./features/resources/resource-forms').then((m) => ({ default: m.NewNamedForm })));
 const NewNotificationGroup = lazy(() =>
   import('./features/notification-groups/new-group').then((m) => ({ default: m.NewNotificationGroup })),
@@ -71,8 +70,6 @@ function Page({ path }: { path: string }) {
   if (path === '/scripts') return <ResourceListPage resource={RESOURCES.find((r) => r.path === '/scripts')!} actions={<NewScriptForm />} />;
   for (const resource of RESOURCES) {
     if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} actions={creator(resource.path)} />;
-    const item = matchPath(`${resource.path}/:id`, path);
-    if (item) return <ResourceDetailPage key={path} resource={resource} id={item.id!} />;
   }
   if (path === '/api-keys') return <ApiKeysPage />;
   if (path === '/flows') return <FlowsPage />;

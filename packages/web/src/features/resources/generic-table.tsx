@@ -17,12 +17,6 @@ export function cell(key: string, value: unknown): ReactNode {
   return String(value);
 }
 
-/** Columns for rows whose shape the page does not know in advance: one a key of the first row. */
-export function columnsOf(rows: readonly Record<string, unknown>[]): Column<Record<string, unknown>>[] {
-  const keys = rows[0] ? Object.keys(rows[0]) : [];
-  return keys.map((key) => ({ label: key.replace(/_/g, ' '), render: (row) => cell(key, row[key]) }));
-}
-
 export function Table<T>({
   rows,
   columns,

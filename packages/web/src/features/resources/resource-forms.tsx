@@ -44,48 +44,6 @@ export function NewNamedForm({ api, path, noun, withDescription }: { api: string
   );
 }
 
-/** Replaces (or merges into) a lookup table's rows from pasted CSV with the header left,right. */
-export function LookupImportForm({ tableId, onDone }: { tableId: string; onDone(): void }) {
-  const [csv, setCsv] = useState('left,right\n');
-  const [merge, setMerge] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setError(null);
-    setNotice('');
-    try {
-      await request(`/lookup-tables/${enc(tableId)}/import`, {
-        method: 'POST',
-        body: { csv },
-        query: { mode: merge ? 'merge' : 'replace' },
-      });
-      setNotice(merge ? 'Merged the rows.' : 'Replaced the rows.');
-      onDone();
-    } catch (err) {
-      setError(err);
-    }
-  };
-  return (
-    <form onSubmit={submit} className="card stack">
-      <h2>Import rows</h2>
-      <label>
-        CSV (first line: left,right)
-        <textarea className="code" rows={6} value={csv} onChange={(e) => setCsv(e.target.value)} />
-      </label>
-      <label className="check">
-        <input type="checkbox" checked={merge} onChange={(e) => setMerge(e.target.checked)} />
-        Merge into the rows (otherwise the CSV replaces them)
-      </label>
-      <ErrorMessage error={error} />
-      {notice ? <p role="status">{notice}</p> : null}
-      <div>
-        <button type="submit">Import CSV</button>
-      </div>
-    </form>
-  );
-}
-
 /** A notification group's addresses, one a line; create or change. */
 export function NotificationGroupForm({
   group,

@@ -7,8 +7,6 @@ export interface Resource {
   intro: string;
   empty: string;
   columns: string[];
-  /** The API path (under the item's) of the rows the detail page lists, e.g. `rows`; none: the item alone. */
-  items?: { api: string; title: string };
 }
 
 export const RESOURCES: Resource[] = [
@@ -19,7 +17,6 @@ export const RESOURCES: Resource[] = [
     intro: 'Code that script steps and the script transform run, in a sandbox; each deploy makes a version.',
     empty: 'No scripts yet. Give your first script a name above to create it.',
     columns: ['name', 'language', 'draft_version', 'deployed_version', 'deployed_at'],
-    items: { api: 'versions', title: 'Versions' },
   },
   {
     path: '/lookup-tables',
@@ -28,7 +25,6 @@ export const RESOURCES: Resource[] = [
     intro: 'Cross-reference tables the map lookup transform reads, both ways.',
     empty: 'No lookup tables yet. Give one a name above, then import its rows as CSV.',
     columns: ['name', 'description', 'row_count', 'updated_at'],
-    items: { api: 'rows', title: 'Rows' },
   },
   {
     path: '/caches',
@@ -37,7 +33,6 @@ export const RESOURCES: Resource[] = [
     intro: 'Payloads cache_add steps stored for cache_load steps to read back.',
     empty: 'No caches yet: a flow with a cache_add step makes one when it runs.',
     columns: ['name', 'scope', 'entries', 'bytes', 'updated_at'],
-    items: { api: 'entries', title: 'Entries' },
   },
   {
     path: '/data-pools',
@@ -46,7 +41,6 @@ export const RESOURCES: Resource[] = [
     intro: 'Values dedupe steps have seen, kept for 90 days.',
     empty: 'No data pools yet. Give one a name above to create it.',
     columns: ['name', 'description', 'values_count', 'updated_at'],
-    items: { api: 'values', title: 'Values' },
   },
   {
     path: '/notification-groups',
