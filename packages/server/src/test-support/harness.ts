@@ -8,6 +8,7 @@ import pg from 'pg';
 import { type Config, loadConfig } from '../config/index.js';
 import type { Store } from '../store/types.js';
 import { createSystem, type System } from '../system.js';
+import { CANARY, LeakWatch, leakError } from './canary.js';
 
 /** A user registered through the API, with a login token. */
 export interface TestUser {
@@ -26,7 +27,11 @@ export interface TestSystem {
   dataDir: string;
   /** The system behind the app: its scheduler, event consumers and worker, for tests that drive them. */
   system: System;
-  /** Closes the app, worker and store, and removes the data directory the harness made. */
+  /**
+   * Closes the app, worker and store, scans the data (files, PostgreSQL schema), the server log and the
+   * responses for the leak canary and the secrets the system handed out, removes the data directory
+   * the harness made, and then throws naming each place a secret leaked to.
+   */
   close(): Promise<void>;
   /** Registers a new company with its administrator (unique email unless given) and logs in. */
   register(opts?: { company?: string; name?: string; email?: string; password?: string }): Promise<TestUser>;
@@ -43,11 +48,12 @@ export interface TestSystem {
 export interface TestSystemOptions {
   /** Run the worker in the app's process, as `weft start` does. Default true. */
   worker?: boolean;
-  /** Where the system's JSON log lines go (e.g. to scan them); none logs nothing unless logLevel is set. */
+  /** Where the system's JSON log lines go too (e.g. to read them); the harness scans every line either way. */
   logStream?: import('pino').DestinationStream;
 }
 
-export const TEST_PASSWORD = 'correct horse battery staple';
+/** The default password; it carries the leak canary, as every secret the tests hand the product does. */
+export const TEST_PASSWORD = `correct horse battery staple ${CANARY}`;
 
 let counter = 0;
 /** Unique per process and per call, so tests sharing a system never collide on emails. */
@@ -71,23 +77,26 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
   const dataDir = overrides.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'weft-test-')));
   const removeDataDir = () => (ownsDataDir ? rm(dataDir, { recursive: true, force: true }) : Promise.resolve());
   const postgres = postgresStoreForTests(dataDir, ownsDataDir);
-  // Start and webhook rates are lifted unless a test sets them: tests start runs in bursts.
+  // Start and webhook rates are lifted unless a test sets them: tests start runs in bursts. Logs are on
+  // at debug (into the leak watch, not stdout) so that every line the system writes is scanned.
   const config = loadConfig(
     {},
-    { logLevel: 'silent', startRatePerMinute: 0, webhookRatePerMinute: 0, ...postgres?.overrides, ...overrides, dataDir },
+    { logLevel: 'debug', startRatePerMinute: 0, webhookRatePerMinute: 0, ...postgres?.overrides, ...overrides, dataDir },
   );
+  const watch = new LeakWatch();
   const removeData = async () => {
     await removeDataDir();
     await postgres?.drop();
   };
   let system: Awaited<ReturnType<typeof createSystem>>;
   try {
-    system = await createSystem(config, { worker: options.worker ?? true, logStream: options.logStream });
+    system = await createSystem(config, { worker: options.worker ?? true, logStream: watch.logStream(options.logStream) });
   } catch (err) {
     await removeData();
     throw err;
   }
   const { app, store } = system;
+  observeResponses(app, watch);
 
   const login = async (email: string, password: string): Promise<string> => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/login', payload: { email, password } });
@@ -97,6 +106,7 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
 
   const auth = (tokenOrKey: string) => ({ authorization: `Bearer ${tokenOrKey}` });
 
+  let closed = false;
   return {
     app,
     store,
@@ -104,11 +114,17 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
     dataDir,
     system,
     async close() {
+      if (closed) return;
+      closed = true;
       try {
         await system.close();
+        // Before the data goes: the scan reads the files and the schema the system leaves behind.
+        await watch.scanAtRest({ dataDir, config });
       } finally {
         await removeData();
       }
+      const error = leakError(watch.leaks, `data dir ${dataDir}`);
+      if (error !== undefined) throw error;
     },
     async register(opts = {}) {
       const email = opts.email ?? uniqueEmail();
@@ -143,6 +159,45 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
     },
     auth,
   };
+}
+
+/**
+ * Every `app.inject` call with options (all the tests use) goes through the leak watch: the response may
+ * not hold the canary, and the secrets it hands out (a login's token, a new API key, a webhook secret)
+ * are tracked so the logs and the data at rest are searched for them too.
+ */
+function observeResponses(app: FastifyInstance, watch: LeakWatch): void {
+  const inject = app.inject.bind(app) as (opts?: unknown, cb?: unknown) => unknown;
+  const observed = (opts?: unknown, cb?: unknown): unknown => {
+    // The chain form (no options) and the callback form are passed through unobserved; no test uses them.
+    if (opts === undefined || cb !== undefined) return inject(opts, cb);
+    return (inject(opts) as Promise<{ statusCode: number; body: string; headers: Record<string, unknown> }>).then((res) => {
+      const o = (typeof opts === 'string' ? { url: opts } : opts) as { method?: string; url?: unknown; path?: unknown };
+      const url = String(o.url ?? o.path ?? '');
+      watch.response(`${o.method ?? 'GET'} ${url}`, res.body, res.headers);
+      if (res.statusCode < 300 && String(res.headers['content-type'] ?? '').includes('json')) trackIssuedSecrets(res.body, watch);
+      return res;
+    });
+  };
+  (app as unknown as { inject: typeof observed }).inject = observed;
+}
+
+/** Login tokens (`token`), new API keys (`data.key`) and webhook secrets (`data.secret`) in a JSON answer. */
+function trackIssuedSecrets(body: string, watch: LeakWatch): void {
+  if (!/"(token|key|secret)"/.test(body)) return;
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return;
+  }
+  if (typeof json !== 'object' || json === null) return;
+  const top = json as { token?: unknown; data?: { key?: unknown; secret?: unknown } };
+  watch.track(top.token);
+  if (typeof top.data === 'object' && top.data !== null) {
+    if (typeof top.data.key === 'string' && top.data.key.startsWith('wft_')) watch.track(top.data.key);
+    watch.track(top.data.secret);
+  }
 }
 
 /**

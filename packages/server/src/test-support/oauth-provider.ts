@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { CANARY } from './canary.js';
 
 /**
  * A small OAuth 2 provider on 127.0.0.1 for tests: /authorize approves at once (as if the account
@@ -42,7 +43,8 @@ export async function startOAuthProvider(): Promise<OAuthProvider> {
   const provider: OAuthProvider = {
     origin: '',
     clientId: 'weft-client',
-    clientSecret: 'CANARY-CLIENT-SECRET-77',
+    // The secret and the tokens carry the leak canary: the harness looks for it everywhere at close.
+    clientSecret: `client-secret-${CANARY}`,
     grants: [],
     accessTokens: [],
     revokeAll: () => valid.clear(),
@@ -51,8 +53,8 @@ export async function startOAuthProvider(): Promise<OAuthProvider> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const issue = () => {
-    const access = `AT-${randomBytes(8).toString('hex')}`;
-    const refresh = `RT-${randomBytes(8).toString('hex')}`;
+    const access = `AT-${CANARY}-${randomBytes(8).toString('hex')}`;
+    const refresh = `RT-${CANARY}-${randomBytes(8).toString('hex')}`;
     valid.add(access);
     refreshTokens.add(refresh);
     provider.accessTokens.push(access);

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { customersToCrm } from '../../test-support/flows.js';
 import { createTestSystem, type TestSystem, type TestUser } from '../../test-support/harness.js';
 
 // Every secret these tests use carries the canary, so one scan of the listing finds any leak.
-const CANARY = 'AUDITCANARY7f3e';
 const PASSWORD = `pw-${CANARY}-correct horse`;
 const CREDENTIAL = `cred-${CANARY}-value`;
 

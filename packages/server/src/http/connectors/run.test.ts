@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 import { waitForRun } from '../../test-support/runs.js';
 import { startSink } from '../../test-support/sink.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
-
-const CANARY = 'CANARY-SECRET-4242';
 
 describe('a flow calling an instance endpoint', () => {
   let sys: Sys;

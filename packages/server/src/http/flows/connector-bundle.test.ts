@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
 
-const CANARY = 'CANARY-SECRET-4242';
 const CONNECTOR = {
   name: 'ERP',
   protocol: 'http',

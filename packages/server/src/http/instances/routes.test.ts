@@ -3,11 +3,11 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialCipher } from '../../crypto/credentials.js';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
 
-const CANARY = 'CANARY-SECRET-4242';
 const CONNECTOR = {
   name: 'ERP',
   protocol: 'http',

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 import { startSink } from '../../test-support/sink.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
-
-const CANARY = 'CANARY-SECRET-4242';
 
 describe('POST /api/v1/instances/{id}/test', () => {
   let sys: Sys;
