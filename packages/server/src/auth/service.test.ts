@@ -8,9 +8,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type Config, loadConfig } from '../config/index.js';
 import { createSqliteStore } from '../store/index.js';
 import type { Store } from '../store/types.js';
+import { CANARY } from '../test-support/canary.js';
 import { createAuthService, type FullAuthService, generateApiKey, hashApiKey, LOGIN_WINDOW_MS } from './service.js';
 
-const PASSWORD = 'a long enough password';
+const PASSWORD = `a long enough password ${CANARY}`;
 
 let store: Store;
 let dataDir: string;

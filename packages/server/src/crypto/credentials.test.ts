@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../store/index.js';
+import { CANARY } from '../test-support/canary.js';
 import {
   CREDENTIALS_KEY_FILE,
   CREDENTIALS_KEY_SETTING,
@@ -14,7 +15,7 @@ import {
 } from './credentials.js';
 
 const key = () => parseCredentialKey(randomBytes(32).toString('base64'), 'test key');
-const secrets = { username: 'ada', password: 'CANARY-SECRET-4242' };
+const secrets = { username: 'ada', password: `secret-${CANARY}` };
 
 /** Replaces one base64 character of the ciphertext's body with another, keeping the format valid. */
 function tamper(ciphertext: string): string {
@@ -30,7 +31,7 @@ describe('credential encryption', () => {
     const cipher = createCredentialCipher([k]);
     const ciphertext = cipher.encrypt(secrets, 'company-a');
     expect(ciphertext).toMatch(new RegExp(`^v1:${k.id}:[^:]+:[^:]+:[^:]+$`));
-    expect(ciphertext).not.toContain('CANARY');
+    expect(ciphertext).not.toContain(CANARY);
     expect(cipher.decrypt(ciphertext, 'company-a')).toEqual(secrets);
   });
 

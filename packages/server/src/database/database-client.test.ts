@@ -1,5 +1,6 @@
 import { compileSql, type DatabaseTarget } from '@weft/engine';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CANARY } from '../test-support/canary.js';
 import { createDatabaseClient } from './database-client.js';
 
 const options = { timeoutMs: 5000 };
@@ -20,12 +21,12 @@ describe('the databases port', () => {
 
   it('opens a fresh pool when the instance credentials change', async () => {
     const select = { text: 'SELECT 1 AS one', values: [] };
-    const refused = await client.query(mariadb('wrong-password-4410'), select, options).catch((err: unknown) => err);
+    const refused = await client.query(mariadb(`wrong-password-${CANARY}`), select, options).catch((err: unknown) => err);
     expect(refused).toMatchObject({
       code: 'DATABASE_QUERY_FAILED',
       message: expect.stringMatching(/refused the login: Access denied for user 'root'/),
     });
-    expect(String((refused as Error).message)).not.toContain('wrong-password-4410');
+    expect(String((refused as Error).message)).not.toContain(`wrong-password-${CANARY}`);
     // The same instance with the right password: the pool of the old login is not reused.
     expect(await client.query(mariadb(''), select, options)).toEqual([{ one: 1 }]);
   });

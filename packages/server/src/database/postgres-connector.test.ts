@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../test-support/canary.js';
 import { createConnector, createInstance, deployFlow, runFlow } from '../test-support/connector-flows.js';
 import { createTestSystem, type TestSystem } from '../test-support/harness.js';
 
-const PASSWORD = 'pg-canary-secret-9137';
+const PASSWORD = `pg-secret-${CANARY}`;
 const schema = `weft_dbconn_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/test' });
 

@@ -1,6 +1,7 @@
 import type { Role } from '@weft/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Access } from '../auth/types.js';
+import { CANARY } from '../test-support/canary.js';
 import { customersToCrm } from '../test-support/flows.js';
 import { createTestSystem } from '../test-support/harness.js';
 import { waitForRun } from '../test-support/runs.js';
@@ -37,7 +38,7 @@ const MATRIX: Record<string, Entry> = {
   'GET /api/v1/users': { access: 'read' },
   'POST /api/v1/users': {
     access: 'write',
-    body: { name: 'New', email: 'new-{n}@matrix.test', password: 'correct horse battery', role: 'user' },
+    body: { name: 'New', email: 'new-{n}@matrix.test', password: `correct horse battery ${CANARY}`, role: 'user' },
   },
   'GET /api/v1/users/:id': { access: 'read' },
   // The owner renames themselves (still their company's administrator); the owner is never deleted, DELETE rows skip the role loop.
@@ -96,7 +97,7 @@ const MATRIX: Record<string, Entry> = {
   // The connector id is company A's, filled in once it exists (beforeAll).
   'POST /api/v1/instances': { access: 'write', body: { connector_id: 'set-in-beforeAll', name: 'Matrix' } },
   'GET /api/v1/instances/:instanceId': { access: 'read' },
-  'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: 'matrix-secret' } } },
+  'PATCH /api/v1/instances/:instanceId': { access: 'write', body: { name: 'changed', credentials: { key: `matrix-secret-${CANARY}` } } },
   'DELETE /api/v1/instances/:instanceId': { access: 'write' },
   'POST /api/v1/instances/:instanceId/test': { access: 'write', body: {} },
   'GET /api/v1/instances/:instanceId/oauth/authorize': { access: 'write' },
@@ -201,7 +202,7 @@ describe('the roles and tenancy matrix', () => {
         method: 'POST',
         url: '/api/v1/instances',
         headers: h,
-        payload: { connector_id: connector.id, name: 'Owned', auth_method: 'api_key', credentials: { key: 'owned-secret' } },
+        payload: { connector_id: connector.id, name: 'Owned', auth_method: 'api_key', credentials: { key: `owned-secret-${CANARY}` } },
       })
     ).json().data;
     MATRIX['POST /api/v1/instances']!.body = { connector_id: connector.id, name: 'Matrix' };

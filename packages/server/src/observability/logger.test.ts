@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../test-support/canary.js';
 import { customersToCrm, fixture } from '../test-support/flows.js';
 import { createTestSystem, TEST_PASSWORD } from '../test-support/harness.js';
 import { waitForRun } from '../test-support/runs.js';
@@ -61,14 +62,18 @@ describe('structured logs', () => {
   it('never writes tokens, passwords, webhook secrets or Authorization headers', async () => {
     const user = await sys.register();
     await sys.login(user.email, TEST_PASSWORD);
-    await sys.app.inject({ method: 'POST', url: '/api/v1/login', payload: { email: user.email, password: 'wrong-but-secret-guess' } });
+    await sys.app.inject({
+      method: 'POST',
+      url: '/api/v1/login',
+      payload: { email: user.email, password: `wrong-but-secret-guess-${CANARY}` },
+    });
     await sys.app.inject({ method: 'GET', url: '/api/v1/flows', headers: { authorization: `Bearer ${user.token}` } });
-    await sys.app.inject({ method: 'POST', url: '/api/v1/webhooks/x/y?signature=whsec-in-the-query', payload: '{}' });
+    await sys.app.inject({ method: 'POST', url: `/api/v1/webhooks/x/y?signature=whsec-${CANARY}`, payload: '{}' });
     const text = out.lines.join('\n');
     expect(text).not.toContain(user.token);
     expect(text).not.toContain(TEST_PASSWORD);
-    expect(text).not.toContain('wrong-but-secret-guess');
-    expect(text).not.toContain('whsec-in-the-query');
+    expect(text).not.toContain(`wrong-but-secret-guess-${CANARY}`);
+    expect(text).not.toContain(`whsec-${CANARY}`);
     expect(text).toContain('signature=[redacted]');
   });
 

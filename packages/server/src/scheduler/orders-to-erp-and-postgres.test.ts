@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../test-support/canary.js';
 import { createConnector, createInstance, runLogText } from '../test-support/connector-flows.js';
 import { createTestSystem, type TestSystem } from '../test-support/harness.js';
 import { waitForRun } from '../test-support/runs.js';
@@ -19,10 +20,11 @@ const examples = new URL('../../../../examples/', import.meta.url);
 const readExample = (path: string) => JSON.parse(readFileSync(new URL(path, examples), 'utf8')) as Record<string, unknown>;
 
 const CLIENT_ID = 'weft-shop-client';
-const CLIENT_SECRET = 'shop-client-secret-5521';
-const ACCESS_TOKEN = 'shop-access-token-8830';
-const ERP_KEY = 'erp-api-key-6604';
-const DB_PASSWORD = 'warehouse-db-password-3317';
+// Each secret carries the leak canary (test-support/canary.ts).
+const CLIENT_SECRET = `shop-client-secret-${CANARY}`;
+const ACCESS_TOKEN = `shop-access-token-${CANARY}`;
+const ERP_KEY = `erp-api-key-${CANARY}`;
+const DB_PASSWORD = `warehouse-db-password-${CANARY}`;
 const SECRETS = [CLIENT_SECRET, ACCESS_TOKEN, ERP_KEY, DB_PASSWORD];
 
 const PAGES = [

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../test-support/canary.js';
 import { createTestSystem } from '../test-support/harness.js';
 
 describe('login enumeration through timing', () => {
@@ -18,7 +19,7 @@ describe('login enumeration through timing', () => {
         method: 'POST',
         url: '/api/v1/login',
         remoteAddress: `10.9.${i}.1`,
-        payload: { email, password: 'not the password at all' },
+        payload: { email, password: `not the password at all ${CANARY}` },
       });
       return { ms: performance.now() - t0, status: res.statusCode, body: res.body };
     };

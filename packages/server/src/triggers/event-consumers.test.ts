@@ -6,12 +6,13 @@ import { loadCredentialCipher } from '../crypto/credentials.js';
 import { LocalQueue } from '../queue/local/local-queue.js';
 import type { Run } from '../store/types.js';
 import { openStore } from '../system.js';
+import { CANARY } from '../test-support/canary.js';
 import { createConnector, createInstance, deployFlow } from '../test-support/connector-flows.js';
 import { createTestSystem, type TestSystem } from '../test-support/harness.js';
 import { createEventConsumers } from './event-consumers.js';
 
 const BROKER = 'amqp://127.0.0.1:5672/%2F';
-const WRONG_PASSWORD = 'not-the-guest-password-7731';
+const WRONG_PASSWORD = `not-the-guest-password-${CANARY}`;
 
 /** Collects the system's JSON log lines so tests can look for the refusal lines. */
 function logSink(): { stream: Writable; text: () => string } {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { decodeJwt, SignJWT } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem, type TestSystem } from '../../test-support/harness.js';
 
 let sys: TestSystem;
@@ -27,7 +28,7 @@ const login = (payload: unknown, remoteAddress?: string) =>
 const me = (authorization?: string) =>
   sys.app.inject({ method: 'GET', url: '/api/v1/me', headers: authorization === undefined ? {} : { authorization } });
 
-const valid = { company: 'Acme Ltd', name: 'Jane Smith', email: 'jane@acme.test', password: 'a good long password' };
+const valid = { company: 'Acme Ltd', name: 'Jane Smith', email: 'jane@acme.test', password: `a good long password ${CANARY}` };
 
 describe('POST /api/v1/register', () => {
   it('creates a company and its first user as administrator', async () => {
@@ -119,7 +120,7 @@ describe('POST /api/v1/login', () => {
 
   it('answers a wrong password and an unknown email with identical 401 bodies', async () => {
     await register(valid);
-    const wrong = await login({ email: valid.email, password: 'not the password' });
+    const wrong = await login({ email: valid.email, password: `not the password ${CANARY}` });
     const unknown = await login({ email: 'nobody@acme.test', password: valid.password });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
@@ -135,7 +136,7 @@ describe('POST /api/v1/login', () => {
 
   it('is refused with 429 and Retry-After after 5 failures for an account', async () => {
     await register(valid);
-    for (let i = 0; i < 5; i++) expect((await login({ email: valid.email, password: 'wrong password' })).statusCode).toBe(401);
+    for (let i = 0; i < 5; i++) expect((await login({ email: valid.email, password: `wrong password ${CANARY}` })).statusCode).toBe(401);
     const res = await login({ email: valid.email, password: valid.password });
     expect(res.statusCode).toBe(429);
     expect(res.json().error.code).toBe('RATE_LIMITED');
@@ -169,9 +170,9 @@ describe('POST /fabric/api/login', () => {
     const alias = await sys.app.inject({
       method: 'POST',
       url: '/fabric/api/login',
-      payload: { username: valid.email, password: 'wrong password' },
+      payload: { username: valid.email, password: `wrong password ${CANARY}` },
     });
-    const main = await login({ email: valid.email, password: 'wrong password' });
+    const main = await login({ email: valid.email, password: `wrong password ${CANARY}` });
     expect(alias.statusCode).toBe(401);
     expect(alias.body).toBe(main.body);
   });
@@ -284,11 +285,11 @@ describe('POST /api/v1/logout', () => {
 
 describe('the database file', () => {
   it('holds neither plaintext passwords nor plaintext API keys', async () => {
-    const password = 'plaintext-password-to-look-for';
+    const password = `plaintext-password-${CANARY}`;
     const user = await sys.register({ password });
-    const added = await sys.addUser(user.token, 'user', { password: 'another-plaintext-password' });
+    const added = await sys.addUser(user.token, 'user', { password: `another-plaintext-password-${CANARY}` });
     const key = await sys.apiKey(user.token);
-    expect(added.password).toBe('another-plaintext-password');
+    expect(added.password).toBe(`another-plaintext-password-${CANARY}`);
 
     const files = await listFiles(sys.dataDir);
     // The main file and its write-ahead log together hold everything written so far.
@@ -297,7 +298,7 @@ describe('the database file', () => {
     for (const file of files) {
       const bytes = await readFile(file);
       scanned += bytes.length;
-      for (const secret of [password, 'another-plaintext-password', key, key.slice(4)]) {
+      for (const secret of [password, `another-plaintext-password-${CANARY}`, key, key.slice(4)]) {
         expect(bytes.includes(Buffer.from(secret, 'utf8')), `${secret} in ${path.basename(file)}`).toBe(false);
         expect(bytes.includes(Buffer.from(secret, 'utf16le')), `${secret} (UTF-16) in ${path.basename(file)}`).toBe(false);
       }

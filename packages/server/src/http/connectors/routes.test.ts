@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
@@ -101,7 +102,7 @@ describe('connectors API', () => {
     ['a relative base URL', { ...SHOP_CONNECTOR, base_url: '/api' }, 'base_url'],
     ['a database URL for http', { ...SHOP_CONNECTOR, base_url: 'postgres://db/x' }, 'base_url'],
     ['an unknown auth type', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'kerberos' }] }, 'auth_methods[0].type'],
-    ['a secret in an auth method', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'bearer', token: 'abc' }] }, 'auth_methods[0].token'],
+    ['a secret in an auth method', { ...SHOP_CONNECTOR, auth_methods: [{ type: 'bearer', token: CANARY }] }, 'auth_methods[0].token'],
     [
       'an api key without its parameter',
       { ...SHOP_CONNECTOR, auth_methods: [{ type: 'api_key', in: 'header' }] },

@@ -1,6 +1,7 @@
 import { createHttpClient, testConnection } from '@weft/engine';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialCipher } from '../../crypto/credentials.js';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem } from '../../test-support/harness.js';
 import { type OAuthProvider, startOAuthProvider } from '../../test-support/oauth-provider.js';
 import { createConnectorResolver } from '../../worker/connector-resolver.js';
@@ -204,11 +205,11 @@ describe('OAuth 2 authorisation code for instances', () => {
   });
 
   it('fails the token exchange clearly when the client secret is wrong, never quoting it', async () => {
-    const instanceId = await newInstance({ client_id: provider.clientId, client_secret: 'WRONG-SECRET-123' });
+    const instanceId = await newInstance({ client_id: provider.clientId, client_secret: `WRONG-SECRET-${CANARY}` });
     const res = await callback((await authorise(instanceId)).callback);
     expect(res.statusCode).toBe(502);
     expect(res.json().message).toMatch(/token endpoint answered 401 without an access token \(invalid_client\)/);
-    expect(res.body).not.toContain('WRONG-SECRET-123');
+    expect(res.body).not.toContain(`WRONG-SECRET-${CANARY}`);
   });
 
   it('answers the redirect URL as JSON when asked, and refuses instances that are not authorisation-code ones', async () => {
@@ -220,7 +221,7 @@ describe('OAuth 2 authorisation code for instances', () => {
       method: 'POST',
       url: '/api/v1/instances',
       headers: h,
-      payload: { connector_id: connectorId, name: 'Static', auth_method: 'bearer', credentials: { token: 't' } },
+      payload: { connector_id: connectorId, name: 'Static', auth_method: 'bearer', credentials: { token: `static-${CANARY}` } },
     });
     const refused = await sys.app.inject({ method: 'GET', url: `/api/v1/instances/${bearer.json().data.id}/oauth/authorize`, headers: h });
     expect(refused.statusCode).toBe(422);
@@ -251,7 +252,7 @@ describe('OAuth 2 authorisation code for instances', () => {
       method: 'PATCH',
       url: `/api/v1/instances/${instanceId}`,
       headers: h,
-      payload: { credentials: { client_id: 'a', client_secret: 'b', access_token: 'forged' } },
+      payload: { credentials: { client_id: 'a', client_secret: `b-${CANARY}`, access_token: `forged-${CANARY}` } },
     });
     expect(given.statusCode).toBe(422);
     expect(given.json().errors['credentials.access_token']).toEqual(['is not a credential field of shop']);

@@ -17,7 +17,7 @@ describe('POST /api/v1/instances/{id}/test', () => {
     sink = await startSink((d) =>
       d.url === '/token'
         ? new URLSearchParams(d.body).get('client_secret') === CANARY
-          ? { status: 200, body: JSON.stringify({ access_token: 'TOKEN-1', expires_in: 60 }) }
+          ? { status: 200, body: JSON.stringify({ access_token: `TOKEN-${CANARY}-1`, expires_in: 60 }) }
           : { status: 401, body: JSON.stringify({ error: 'invalid_client' }) }
         : d.headers['x-api-key'] === CANARY
           ? { status: 200, body: JSON.stringify({ orders: [], page: d.url }) }
@@ -180,7 +180,7 @@ describe('POST /api/v1/instances/{id}/test', () => {
     expect(bad.json().data).toMatchObject({ ok: false, status: 401, code: 'CONNECTOR_HTTP_ERROR' });
     expect(bad.json().data.message).toMatch(/OAuth 2 token request .* answered 401 without an access token \(invalid_client\)/);
     expect(bad.body).not.toContain(CANARY);
-    expect(good.body).not.toContain('TOKEN-1');
+    expect(good.body).not.toContain(`TOKEN-${CANARY}-1`);
   });
 
   it('answers 404 for another company’s instance and an unknown id', async () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../test-support/canary.js';
 import { createTestSystem, type TestSystem, type TestUser } from '../../test-support/harness.js';
 
 let sys: TestSystem;
@@ -21,7 +22,7 @@ let n = 0;
 const newUser = (role: string, extra: Record<string, unknown> = {}) => ({
   name: 'New Person',
   email: `new-${++n}@acme.test`,
-  password: 'a good long password',
+  password: `a good long password ${CANARY}`,
   role,
   ...extra,
 });
