@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CANARY, findCanaryLeaks } from '../../packages/server/src/test-support/canary.js';
 import { runWeft } from './weft-process.js';
 
 const FIXTURES = new URL('../../../shared/fixtures/', import.meta.url);
@@ -28,7 +29,7 @@ describe('the weft command line', () => {
 
     expect((await runWeft(['migrate'], env)).code).toBe(0);
     const added = await runWeft(
-      ['user', 'add', '--email', 'ops@cli.test', '--password', 'correct horse battery', '--company', 'CLI Ltd'],
+      ['user', 'add', '--email', 'ops@cli.test', '--password', `correct horse battery ${CANARY}`, '--company', 'CLI Ltd'],
       env,
     );
     expect(added.code, added.stderr).toBe(0);
@@ -55,6 +56,9 @@ describe('the weft command line', () => {
     expect(JSON.parse(bodies[0]!)).toEqual(
       JSON.parse((await import('node:fs')).readFileSync(new URL('customers-10.mapped.json', FIXTURES), 'utf8')),
     );
+    // Leak canaries: the password given on the command line is in no file of the data directory and in nothing printed.
+    const printed = [added, imported, ran].flatMap((r) => [r.stdout, r.stderr]);
+    expect(await findCanaryLeaks({ dataDir, config: { databaseSchema: '' }, logLines: printed })).toEqual([]);
     sink.close();
   });
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectAtLeastOnceAcrossKills, startCluster, startSink, waitFor } from './fault-support.js';
-import { apiClient, freePort } from './weft-process.js';
+import { apiClient, E2E_PASSWORD, freePort } from './weft-process.js';
 
 const DATABASE_URL = process.env.WEFT_TEST_DATABASE_URL;
 const REDIS_URL = process.env.WEFT_TEST_REDIS_URL;
@@ -34,8 +34,7 @@ if (DATABASE_URL === undefined || REDIS_URL === undefined) {
       const api = apiClient(c.base);
       await api.signUp('ops@commit.test');
       const flowId = await api.deployDeliveryFlow(sink.port, STEPS);
-      const token = (await api.call('POST', '/api/v1/login', { email: 'ops@commit.test', password: 'correct horse battery' })).body
-        .token as string;
+      const token = (await api.call('POST', '/api/v1/login', { email: 'ops@commit.test', password: E2E_PASSWORD })).body.token as string;
 
       // A second API process with the fault: each start it takes is committed, then the process dies.
       const faultyPort = await freePort();

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { expect } from 'vitest';
+import { findCanaryLeaks, leakError } from '../../packages/server/src/test-support/canary.js';
 import { apiClient, type Delivery, freePort, WEFT_BIN } from './weft-process.js';
 
 /**
@@ -102,6 +103,7 @@ export async function startCluster(opts: {
   const prefix = `weft-fault-${id}`;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'weft-fault-'));
   const children: ChildProcess[] = [];
+  const processes: WeftProcess[] = [];
   const port = await freePort();
   const env: Record<string, string> = {
     WEFT_DATA_DIR: dataDir,
@@ -143,6 +145,7 @@ export async function startCluster(opts: {
     async spawn(args, extraEnv = {}) {
       const weft = spawnWeft({ ...env, ...extraEnv }, args);
       children.push(weft.child);
+      processes.push(weft);
       await weft.ready;
       return weft;
     },
@@ -162,6 +165,13 @@ export async function startCluster(opts: {
     async close() {
       for (const c of children) if (alive(c)) c.kill('SIGKILL');
       await Promise.all(children.map((c) => (alive(c) ? new Promise((r) => c.once('exit', r)) : null)));
+      // Leak canaries, before the data goes: the data dir, the schema and all the processes printed.
+      // A private PostgreSQL already stopped by its test cannot be read; the rest is scanned all the same.
+      const leaks = await findCanaryLeaks({
+        dataDir,
+        config: { databaseUrl: opts.databaseUrl, databaseSchema: schema },
+        logLines: processes.map((p) => p.output()),
+      }).catch(() => findCanaryLeaks({ dataDir, config: { databaseSchema: schema }, logLines: processes.map((p) => p.output()) }));
       await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await db.end().catch(() => {});
       const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
@@ -180,6 +190,8 @@ export async function startCluster(opts: {
         redis.disconnect();
       }
       rmSync(dataDir, { recursive: true, force: true });
+      const error = leakError(leaks, `cluster ${schema}`);
+      if (error !== undefined) throw error;
     },
   };
   try {

@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { CANARY, findCanaryLeaks } from '../../packages/server/src/test-support/canary.js';
 import { runWeft, startWeft } from './weft-process.js';
 
 describe('weft keys rotate', () => {
@@ -35,7 +36,7 @@ describe('weft keys rotate', () => {
         });
         return (await res.json()) as Record<string, any>;
       };
-      const user = { email: 'ops@keys.test', password: 'correct horse battery' };
+      const user = { email: 'ops@keys.test', password: `correct horse battery ${CANARY}` };
       await post('/api/v1/register', { company: 'Keys Ltd', name: 'Ops', ...user });
       const { token } = await post('/api/v1/login', user);
       const connector = await post(
@@ -45,7 +46,7 @@ describe('weft keys rotate', () => {
       );
       const instance = await post(
         '/api/v1/instances',
-        { connector_id: connector.data.id, name: 'I', auth_method: 'bearer', credentials: { token: 'CANARY-ROTATE' } },
+        { connector_id: connector.data.id, name: 'I', auth_method: 'bearer', credentials: { token: `rotate-${CANARY}` } },
         token,
       );
       expect(instance.data?.credentials_set, JSON.stringify(instance)).toBe(true);
@@ -73,6 +74,9 @@ describe('weft keys rotate', () => {
     expect(wrong.code).toBe(1);
     expect(JSON.parse(wrong.stdout).unreadable).toHaveLength(1);
     expect(wrong.stderr).toMatch(/add the key that wrote them to WEFT_CREDENTIALS_OLD_KEYS/);
-    expect(wrong.stdout + wrong.stderr).not.toContain('CANARY-ROTATE');
+    expect(wrong.stdout + wrong.stderr).not.toContain(`rotate-${CANARY}`);
+    // Leak canaries: after all the rewriting, neither the data directory (SQLite file, WAL) nor anything the processes printed holds the password or the credential.
+    const printed = [server.output(), ...[first, again, wrong].flatMap((r) => [r.stdout, r.stderr])];
+    expect(await findCanaryLeaks({ dataDir, config: { databaseSchema: '' }, logLines: printed })).toEqual([]);
   });
 });

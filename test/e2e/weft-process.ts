@@ -1,6 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
+import { CANARY } from '../../packages/server/src/test-support/canary.js';
+
+/** The password apiClient signs up with; it carries the leak canary, as every secret the tests hand the product does. */
+export const E2E_PASSWORD = `correct horse battery ${CANARY}`;
 
 export const WEFT_BIN = fileURLToPath(new URL('../../packages/cli/dist/main.js', import.meta.url));
 
@@ -110,8 +114,8 @@ export function apiClient(base: string) {
     call,
     /** Registers a company and logs its administrator in. */
     async signUp(email: string) {
-      await call('POST', '/api/v1/register', { company: `Co ${email}`, name: 'Ops', email, password: 'correct horse battery' });
-      token = (await call('POST', '/api/v1/login', { email, password: 'correct horse battery' })).body.token as string;
+      await call('POST', '/api/v1/register', { company: `Co ${email}`, name: 'Ops', email, password: E2E_PASSWORD });
+      token = (await call('POST', '/api/v1/login', { email, password: E2E_PASSWORD })).body.token as string;
     },
     /** Creates, deploys and enables a flow of connector steps that each POST to the sink. */
     async deployDeliveryFlow(sinkPort: number, stepIds: string[]): Promise<string> {

@@ -150,7 +150,7 @@ describe('instances API', () => {
     const url = `/api/v1/instances/${created.id}`;
     expect((await call('GET', url, undefined, other)).statusCode).toBe(404);
     expect((await call('PATCH', url, { name: 'hijacked' }, other)).statusCode).toBe(404);
-    expect((await call('PATCH', url, { credentials: { key: 'replaced' } }, other)).statusCode).toBe(404);
+    expect((await call('PATCH', url, { credentials: { key: `replaced-${CANARY}` } }, other)).statusCode).toBe(404);
     expect((await call('DELETE', url, undefined, other)).statusCode).toBe(404);
     const list = await call('GET', '/api/v1/instances', undefined, other);
     expect(list.json().data.map((i: { id: string }) => i.id)).not.toContain(created.id);
