@@ -4,12 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createSystem, loadConfig, type System } from '../../packages/server/src/index.js';
+import { CANARY, findCanaryLeaks, leakError } from '../../packages/server/src/test-support/canary.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
 const DIST_INDEX = path.join(ROOT, 'packages/web/dist/index.html');
-export const PASSWORD = 'correct horse battery staple';
+/** Carries the leak canary; close() scans the data directory for it. */
+export const PASSWORD = `correct horse battery staple ${CANARY}`;
 
 // Requests the tests make fail on purpose (invalid input, taken email); Chromium logs each as a console error.
 const EXPECTED_CONSOLE = /Failed to load resource: the server responded with a status of (401|409|422)/;
@@ -97,7 +99,11 @@ export async function openDashboard(viewport = { width: 1280, height: 800 }): Pr
     async close() {
       await browser.close();
       await system.close();
+      // Leak canaries, before the data goes: no file of the data directory may hold the password.
+      const leaks = await findCanaryLeaks({ dataDir, config: { databaseSchema: '' }, secrets: [token] });
       rmSync(dataDir, { recursive: true, force: true });
+      const error = leakError(leaks, 'dashboard test server');
+      if (error !== undefined) throw error;
     },
   };
 }

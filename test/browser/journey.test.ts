@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSystem, loadConfig, type System } from '../../packages/server/src/index.js';
+import { CANARY, findCanaryLeaks, leakError } from '../../packages/server/src/test-support/canary.js';
 import { customersToCrm } from '../../packages/server/src/test-support/flows.js';
 import { startSink } from '../../packages/server/src/test-support/sink.js';
 
@@ -15,7 +16,7 @@ const DIST_INDEX = path.join(ROOT, 'packages/web/dist/index.html');
 const SCREENSHOTS = path.join(ROOT, process.env.WEFT_UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : '.tmp/screenshots');
 const FIXTURES = path.join(ROOT, '../shared/fixtures');
 const CHROMIUM = '/usr/bin/chromium';
-const PASSWORD = 'correct horse battery staple';
+const PASSWORD = `correct horse battery staple ${CANARY}`;
 const EMAIL = 'jane@acme.test';
 
 type Transform = { fn: string; args?: Record<string, unknown> };
@@ -70,7 +71,11 @@ describe.skipIf(!existsSync(CHROMIUM))('the dashboard in a browser', () => {
     await browser?.close();
     await system?.close();
     await sink?.close();
+    // Leak canaries, before the data goes: no file of the data directory may hold the password or the API key.
+    const leaks = await findCanaryLeaks({ dataDir, config: { databaseSchema: '' }, secrets: ids.apiKey ? [ids.apiKey] : [] });
     rmSync(dataDir, { recursive: true, force: true });
+    const error = leakError(leaks, 'dashboard journey server');
+    if (error !== undefined) throw error;
   });
 
   // A failing step leaves a picture of the page behind (in the git-ignored .tmp/) to see why.

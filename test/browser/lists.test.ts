@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CANARY } from '../../packages/server/src/test-support/canary.js';
 import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
-const SECRET = 'CANARY-KEY-7731';
+const SECRET = `key-${CANARY}`;
 
 describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and instances in a browser', () => {
   let d: Dashboard;
@@ -106,7 +107,7 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     const add = async (email: string) => {
       await page.getByLabel('Name', { exact: true }).fill('Sam Jones');
       await page.getByLabel('Email').fill(email);
-      await page.getByLabel('First password (at least 10 characters)').fill('another long password');
+      await page.getByLabel('First password (at least 10 characters)').fill(`another long password ${CANARY}`);
       await page.getByRole('form', { name: 'Add a user' }).getByLabel('Role').selectOption('read_only');
       await page.getByRole('button', { name: 'Add user' }).click();
     };
