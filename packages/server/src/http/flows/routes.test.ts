@@ -168,6 +168,29 @@ describe('flows and versions API', () => {
     expect(bad.statusCode).toBe(422);
   });
 
+  it('exports no webhook HMAC secret, and the imported flow has none until it is set again', async () => {
+    // Not the leak canary: the definition keeps the secret in plain text by design (spec flows.md,
+    // the editor reads it back), so the harness's scan at rest would find it.
+    const secret = 'hmac-secret-not-for-export-5521';
+    const definition = {
+      steps: [{ id: 'trigger', shape: 'trigger', config: { webhook: { enabled: true, hmac_secret: secret } } }],
+      edges: [],
+    };
+    const flow = await createFlow({ name: 'Signed', definition });
+    const exported = await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${flow.id}/export`, headers: h });
+    expect(exported.statusCode).toBe(200);
+    expect(exported.body).not.toContain(secret);
+    expect(exported.json().versions[0].definition.steps[0].config).toEqual({ webhook: { enabled: true } });
+    const imported = await sys.app.inject({ method: 'POST', url: '/api/v1/flows/import', headers: other, payload: exported.json() });
+    expect(imported.statusCode).toBe(201);
+    const version = await sys.app.inject({
+      method: 'GET',
+      url: `/api/v1/flow-versions/${imported.json().data.draft_version_id}`,
+      headers: other,
+    });
+    expect(version.json().data.definition.steps[0].config).toEqual({ webhook: { enabled: true } });
+  });
+
   it('deletes a flow', async () => {
     const flow = await createFlow();
     expect((await sys.app.inject({ method: 'DELETE', url: `/api/v1/flows/${flow.id}`, headers: h })).statusCode).toBe(204);

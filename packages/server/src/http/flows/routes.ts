@@ -241,8 +241,25 @@ export function exportDocument(flow: import('../../store/types.js').Flow, versio
     format: EXPORT_FORMAT,
     exported_at: new Date().toISOString(),
     flow: { name: flow.name, description: flow.description, labels: flow.labels, priority: flow.priority, enabled: flow.enabled },
-    versions: versions.map((v) => ({ number: v.number, status: v.status, definition: v.definition })),
+    versions: versions.map((v) => ({ number: v.number, status: v.status, definition: withoutSecrets(v.definition) })),
     connectors: [],
+  };
+}
+
+/**
+ * The definition without its webhook trigger's `hmac_secret`: an export holds no secrets (spec
+ * api.md), and the document is made to be handed around. The imported flow's trigger needs the
+ * secret set again, as its instances need their credentials.
+ */
+function withoutSecrets(definition: FlowDefinition): FlowDefinition {
+  return {
+    ...definition,
+    steps: definition.steps.map((step) => {
+      const webhook = step.config.webhook as Record<string, unknown> | undefined;
+      if (step.shape !== 'trigger' || typeof webhook !== 'object' || webhook === null || !('hmac_secret' in webhook)) return step;
+      const { hmac_secret: _secret, ...rest } = webhook;
+      return { ...step, config: { ...step.config, webhook: rest } };
+    }),
   };
 }
 
