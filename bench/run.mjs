@@ -177,7 +177,7 @@ async function main() {
 
   // 1. The product, on a fresh data dir and a free port.
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'weft-bench-'));
-  const profDir = path.join(import.meta.dirname, 'results', 'profiles');
+  const profDir = process.env.WEFT_BENCH_PROFILE_DIR ?? path.join(import.meta.dirname, 'results', 'profiles');
   if (args['cpu-prof']) mkdirSync(profDir, { recursive: true });
   if (DISTRIBUTED) {
     place = await distributedPlace({ databaseUrl: DATABASE_URL, redisUrl: REDIS_URL });

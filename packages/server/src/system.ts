@@ -18,6 +18,7 @@ import { LocalQueue } from './queue/local/local-queue.js';
 import type { Queue } from './queue/types.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 import { createPostgresStore, createSqliteStore } from './store/index.js';
+import { createThreadedSqliteStore } from './store/threaded/threaded-store.js';
 import type { Run, Store } from './store/types.js';
 import { createEventConsumers, type EventConsumers } from './triggers/event-consumers.js';
 import { createChildRuns } from './worker/child-runs.js';
@@ -46,12 +47,13 @@ export interface SystemOptions {
   logStream?: import('pino').DestinationStream;
 }
 
-/** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir. */
+/** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir (in its own thread unless WEFT_STORE_THREAD=off). */
 export function openStore(config: Config): Store {
   if (config.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     return createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, poolSize: config.databasePoolSize });
   }
-  return createSqliteStore({ file: path.join(config.dataDir, 'weft.db'), payloadDir: path.join(config.dataDir, 'payloads') });
+  const options = { file: path.join(config.dataDir, 'weft.db'), payloadDir: path.join(config.dataDir, 'payloads') };
+  return config.storeThread ? createThreadedSqliteStore(options) : createSqliteStore(options);
 }
 
 /** Opens the configured queue: BullMQ on Redis when WEFT_REDIS_URL is set, else the in-process queue. */

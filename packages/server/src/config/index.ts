@@ -43,6 +43,8 @@ export interface Config {
   databasePoolSize: number;
   /** WEFT_DATABASE_SCHEMA: the PostgreSQL schema holding Weft's tables (created by migrate when absent). */
   databaseSchema: string;
+  /** WEFT_STORE_THREAD: with SQLite, run the store in a worker thread of its own (default on; off keeps it on the main thread). */
+  storeThread: boolean;
   /** WEFT_REDIS_URL: redis://… switches the queue to BullMQ on Redis; unset means the in-process queue. */
   redisUrl: string | undefined;
   /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
@@ -85,6 +87,14 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got "${raw}"`);
   return n;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'on', 'true', 'yes'].includes(raw)) return true;
+  if (['0', 'off', 'false', 'no'].includes(raw)) return false;
+  throw new Error(`${name} must be on or off, got "${env[name]}"`);
 }
 
 function testFault(raw: string | undefined): Config['testFault'] {
@@ -142,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl,
     databasePoolSize: int(env, 'WEFT_DATABASE_POOL_SIZE', 10),
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
+    storeThread: onOff(env, 'WEFT_STORE_THREAD', true),
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
     smtpUrl,

@@ -81,7 +81,18 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
   // at debug (into the leak watch, not stdout) so that every line the system writes is scanned.
   const config = loadConfig(
     {},
-    { logLevel: 'debug', startRatePerMinute: 0, webhookRatePerMinute: 0, ...postgres?.overrides, ...overrides, dataDir },
+    {
+      logLevel: 'debug',
+      startRatePerMinute: 0,
+      webhookRatePerMinute: 0,
+      // The store's own thread costs a few hundred ms to start, per system; the HTTP suites keep it
+      // on the main thread unless WEFT_TEST_STORE=thread. The threaded store runs the store
+      // conformance suites itself, and `weft start` processes (e2e tests, the bench) use it.
+      storeThread: process.env.WEFT_TEST_STORE === 'thread',
+      ...postgres?.overrides,
+      ...overrides,
+      dataDir,
+    },
   );
   const watch = new LeakWatch();
   const removeData = async () => {

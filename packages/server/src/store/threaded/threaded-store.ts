@@ -1,0 +1,106 @@
+import { Worker } from 'node:worker_threads';
+import { AppError } from '@weft/schema';
+import type { SqliteStoreOptions } from '../sqlite/sqlite-store.js';
+import type { Store } from '../types.js';
+import { type CallMessage, fromWireError, type ReplyMessage, reviveBuffers } from './wire.js';
+
+/**
+ * The embedded store with its SQLite connection in a worker thread of its own.
+ *
+ * Node runs the API, the engine and every SQLite statement on one thread, and with SQLite's
+ * B-tree work being a third or more of each run's CPU, `weft start` used one of two cores while
+ * the other idled. Here every store call is posted to a thread that owns the connection (the
+ * same createSqliteStore, group commit included), so SQLite runs beside the engine instead of
+ * between its steps. The contract is the Store interface's, unchanged, and the same conformance
+ * suite runs against it. Calls made in one turn travel as one message (a round trip costs the
+ * structured clone, a few µs), in order, so writes submitted together still commit together.
+ */
+export function createThreadedSqliteStore(options: SqliteStoreOptions): Store {
+  const worker = new Worker(threadEntry(), { workerData: { options } });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: unknown) => void }>();
+  let nextId = 0;
+  let outbox: CallMessage[] = [];
+  /** Set once the thread is gone: every later call fails with it. */
+  let stopped: AppError | undefined;
+  let closed: Promise<void> | undefined;
+  // The thread keeps the process alive only while a call waits for it, like a socket would.
+  worker.unref();
+
+  const settleAll = (err: AppError) => {
+    for (const { reject } of pending.values()) reject(err);
+    pending.clear();
+  };
+  worker.on('message', (replies: ReplyMessage[]) => {
+    for (const reply of replies) {
+      const waiting = pending.get(reply.id);
+      if (waiting === undefined) continue;
+      pending.delete(reply.id);
+      if (reply.ok) waiting.resolve(reviveBuffers(reply.value));
+      else waiting.reject(fromWireError(reply.error));
+    }
+    if (pending.size === 0 && closed === undefined) worker.unref();
+  });
+  worker.on('error', (err) => {
+    stopped = new AppError('STORAGE_UNAVAILABLE', `The store thread stopped: ${err.message}`, { cause: err });
+    settleAll(stopped);
+  });
+  worker.on('exit', () => {
+    stopped ??= new AppError('STORAGE_UNAVAILABLE', 'The store is closed.');
+    settleAll(stopped);
+  });
+
+  const send = () => {
+    const batch = outbox;
+    outbox = [];
+    if (stopped === undefined) worker.postMessage(batch);
+  };
+
+  const call = (method: string, args: unknown[]): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (stopped !== undefined) {
+        reject(stopped);
+        return;
+      }
+      nextId += 1;
+      if (pending.size === 0) worker.ref();
+      pending.set(nextId, { resolve, reject });
+      // setImmediate, not a microtask: every call of this turn (a request's, a step's) joins the message.
+      if (outbox.length === 0) setImmediate(send);
+      outbox.push({ id: nextId, method, args });
+    });
+
+  const methods: Record<string | symbol, unknown> = {
+    close(): Promise<void> {
+      closed ??= (async () => {
+        if (stopped !== undefined) return;
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        // Held until the thread has closed the database and ended, or the process could exit first.
+        worker.ref();
+        await call('close', []);
+        await exited;
+      })();
+      return closed;
+    },
+  };
+  // Every other property is a store method of that name, made on first use. Properties set on
+  // the object (a test's spy) win, as they would on the plain store.
+  return new Proxy(methods, {
+    get(target, prop, receiver) {
+      if (typeof prop !== 'string' || prop === 'then' || Object.hasOwn(target, prop)) return Reflect.get(target, prop, receiver);
+      const method = (...args: unknown[]) => call(prop, args);
+      target[prop] = method;
+      return method;
+    },
+  }) as unknown as Store;
+}
+
+/**
+ * The thread's script. From dist it sits beside this file; under the test runner, which loads
+ * the TypeScript sources, a worker thread cannot load TypeScript, so it is the built file (npm
+ * test builds first).
+ */
+function threadEntry(): URL {
+  const here = import.meta.url;
+  if (here.endsWith('.ts')) return new URL(here.replace('/src/', '/dist/').replace(/threaded-store\.ts$/, 'store-thread.js'));
+  return new URL('./store-thread.js', here);
+}
