@@ -94,6 +94,51 @@ export function finalStepConformanceSuite(name: string, makeStore: () => Promise
       });
     });
 
+    // Written at once, as a busy worker does: an adapter may group them into one write, and each
+    // must still come out as if written alone.
+    it('ends many runs at once, each by its own outcome, and a refused step or a lost lease affects only its run', async () => {
+      const more = await Promise.all(
+        Array.from({ length: 12 }, async () => {
+          const { run: other } = await store.createRun(a, {
+            flowId: run.flowId,
+            versionId: run.versionId,
+            trigger: 'api',
+            priority: 3,
+            expedite: false,
+            input: { format: 'json', meta: {}, body: Buffer.from('{"a":2}') },
+          });
+          await store.claimRun(other.id, 'w1', 60_000);
+          return other;
+        }),
+      );
+      const [lost, refused, ...ending] = more;
+      if (lost === undefined || refused === undefined) throw new Error('runs missing');
+      const broken = finalStep({ logs: [{ ...finalStep().logs[0]!, level: 'verbose' as 'info' }] });
+      const results = await Promise.allSettled([
+        ...ending.map((r, i) =>
+          store.recordFinalStep(r.id, a, finalStep(), 'w1', i % 2 === 0 ? { status: 'success' } : { status: 'failure', error: `e${i}` }),
+        ),
+        store.recordFinalStep(lost.id, a, finalStep(), 'someone-else', { status: 'success' }),
+        store.recordFinalStep(refused.id, a, broken, 'w1', { status: 'success' }),
+        // A middle step of another run in the same moment.
+        store.recordStep(run.id, a, finalStep({ itemKey: 'trigger' })),
+      ]);
+      for (const [i, r] of ending.entries()) {
+        expect(results[i]).toMatchObject({ status: 'fulfilled', value: { finished: true } });
+        expect(await store.getRun(a, r.id)).toMatchObject(
+          i % 2 === 0 ? { status: 'success', error: null, stepsCompleted: 1 } : { status: 'failure', error: `e${i}`, stepsCompleted: 1 },
+        );
+        expect(await store.listRunLogs(a, r.id)).toHaveLength(1);
+      }
+      expect(results[ending.length]).toMatchObject({ status: 'fulfilled', value: { finished: false } });
+      expect(await store.getRun(a, lost.id)).toMatchObject({ status: 'running', stepsCompleted: 1 });
+      expect(results[ending.length + 1]?.status).toBe('rejected');
+      expect(await store.getRun(a, refused.id)).toMatchObject({ status: 'running', stepsCompleted: 0 });
+      expect(await store.loadJournal(refused.id)).toEqual([]);
+      expect(results[ending.length + 2]?.status).toBe('fulfilled');
+      expect(await store.getRun(a, run.id)).toMatchObject({ status: 'running', stepsCompleted: 1 });
+    });
+
     it('keeps the error of a failed or partly successful end', async () => {
       const { finished } = await store.recordFinalStep(run.id, a, finalStep(), 'w1', { status: 'partial_success', error: 'caught' });
       expect(finished).toBe(true);

@@ -31,36 +31,83 @@ function logColumns(first: number): string {
 }
 
 /**
- * A whole step in one statement, so one round trip and atomic without BEGIN/COMMIT. The journal
- * row is inserted only when the run is the company's and every referenced payload is too; an item
+ * Steps in one statement (one or many, of one run or several: group commit), so one round trip and
+ * atomic without BEGIN/COMMIT. Each step travels as one element of the step arrays; its payloads
+ * and logs as rows of flat arrays naming their step by its position. A step's journal row is
+ * inserted only when its run is the company's and every payload it references is too; an item
  * already journalled inserts nothing (ON CONFLICT waits for a concurrent insert of the same item,
- * then sees it). Everything else hangs off that insert: counting the step on the run (the row lock
- * there makes a run's steps take turns), the output payloads and the logs. The blobs of large
- * bodies are appended by recordStep when there are any.
+ * then sees it). Everything else hangs off those inserts (rec): counting the steps on their runs
+ * (the row lock there makes a run's writes take turns), the output payloads and the logs. A final
+ * step (fin_owner set) also ends its run in the same update when that owner still holds the lease:
+ * PostgreSQL cannot update one row twice in one statement, so counting and ending are one UPDATE,
+ * and `ending` locks the run first so whether it ended is read from the row it changed. The blobs
+ * of large bodies are appended by the batch when there are any.
  */
-const RECORD_STEP_SQL = `WITH run AS (
-    SELECT id FROM runs WHERE id = $1 AND company_id = $2
+const RECORD_STEPS_SQL = `WITH st AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::json[], $7::json[], $8::integer[],
+      $9::timestamptz[], $10::timestamptz[], $11::json[], $13::text[], $14::text[], $15::text[], $16::timestamptz[]) WITH ORDINALITY
+      AS st(run_id, company_id, item_key, step_id, status, outputs, variables, attempts, started_at, finished_at, refs,
+        fin_owner, fin_status, fin_error, fin_at, n)
+  ), run AS (
+    SELECT st.n FROM st JOIN runs ON runs.id = st.run_id AND runs.company_id = st.company_id
   ), refs AS (
-    SELECT count(*) = cardinality($11::text[]) AS ok FROM payloads WHERE company_id = $2 AND id = ANY($11::text[])
+    SELECT st.n FROM st WHERE (SELECT count(*) FROM payloads p WHERE p.company_id = st.company_id
+      AND p.id IN (SELECT json_array_elements_text(st.refs))) = json_array_length(st.refs)
+  ), ending AS (
+    SELECT runs.id, runs.lease_owner = st.fin_owner AND runs.status IN ('queued', 'running') AS finishable
+    FROM st JOIN runs ON runs.id = st.run_id AND runs.company_id = st.company_id WHERE st.fin_owner IS NOT NULL
+    FOR NO KEY UPDATE OF runs
   ), s AS (
     INSERT INTO step_results (run_id, item_key, step_id, status, outputs, variables, attempts, started_at, finished_at)
-    SELECT run.id, $3::text, $4::text, $5::text, $6::json, $7::json, $8::integer, $9::timestamptz, $10::timestamptz
-    FROM run, refs WHERE refs.ok
+    SELECT st.run_id, st.item_key, st.step_id, st.status, st.outputs, st.variables, st.attempts, st.started_at, st.finished_at
+    FROM st JOIN run ON run.n = st.n JOIN refs ON refs.n = st.n ORDER BY st.n
     ON CONFLICT (run_id, item_key) DO NOTHING
-    RETURNING run_id
+    RETURNING run_id, item_key
+  ), rec AS (
+    SELECT st.* FROM st JOIN s ON s.run_id = st.run_id AND s.item_key = st.item_key
   ), counted AS (
-    UPDATE runs SET steps_completed = steps_completed + 1 FROM s WHERE runs.id = s.run_id
+    UPDATE runs SET steps_completed = runs.steps_completed + c.steps,
+      status = CASE WHEN c.ends THEN c.fin_status ELSE runs.status END,
+      error = CASE WHEN c.ends THEN c.fin_error ELSE runs.error END,
+      finished_at = CASE WHEN c.ends THEN c.fin_at ELSE runs.finished_at END,
+      lease_owner = CASE WHEN c.ends THEN NULL ELSE runs.lease_owner END,
+      lease_expires_at = CASE WHEN c.ends THEN NULL ELSE runs.lease_expires_at END
+    FROM (
+      SELECT rec.run_id, count(*) AS steps, coalesce(bool_or(ending.finishable), false) AS ends,
+        max(rec.fin_status) AS fin_status, max(rec.fin_error) AS fin_error, max(rec.fin_at) AS fin_at
+      FROM rec LEFT JOIN ending ON ending.id = rec.run_id AND rec.fin_owner IS NOT NULL GROUP BY rec.run_id
+    ) c
+    WHERE runs.id = c.run_id
   ), p AS (
     INSERT INTO payloads (id, company_id, run_id, format, meta, bytes, sha256, body, created_at)
-    SELECT u.id, $2::text, s.run_id, u.format, u.meta, u.bytes, u.sha256, u.body, $12::timestamptz
-    FROM s, unnest($13::text[], $14::text[], $15::json[], $16::bigint[], $17::text[], $18::bytea[]) AS u(id, format, meta, bytes, sha256, body)
+    SELECT u.id, rec.company_id, rec.run_id, u.format, u.meta, u.bytes, u.sha256, u.body, $12::timestamptz
+    FROM unnest($17::integer[], $18::text[], $19::text[], $20::json[], $21::bigint[], $22::text[], $23::bytea[])
+      AS u(step, id, format, meta, bytes, sha256, body)
+    JOIN rec ON rec.n = u.step
   ), l AS (
     ${LOG_INSERT}
-    SELECT s.run_id, ${LOG_VALUES} FROM s, ${logColumns(19)} ORDER BY u.n
+    SELECT rec.run_id, ${LOG_VALUES} FROM unnest($24::integer[], $25::text[], $26::text[], $27::text[], $28::text[], $29::integer[],
+      $30::integer[], $31::json[], $32::json[], $33::json[], $34::timestamptz[]) WITH ORDINALITY
+      AS u(step, step_id, step_name, level, message, attempt, duration_ms, ids_in, ids_out, data, created_at, n)
+    JOIN rec ON rec.n = u.step ORDER BY u.n
   )`;
-const RECORD_STEP_RESULT = `SELECT (SELECT count(*) FROM run) AS run_found, (SELECT ok FROM refs) AS refs_ok, (SELECT count(*) FROM s) AS recorded`;
-const RECORD_STEP = statement(`${RECORD_STEP_SQL} ${RECORD_STEP_RESULT}`);
-const FIRST_BLOB_PARAM = 29;
+const RECORD_STEPS_RESULT = `SELECT st.n, EXISTS (SELECT 1 FROM run WHERE run.n = st.n) AS run_found,
+    EXISTS (SELECT 1 FROM refs WHERE refs.n = st.n) AS refs_ok, EXISTS (SELECT 1 FROM rec WHERE rec.n = st.n) AS recorded,
+    coalesce((SELECT ending.finishable FROM ending WHERE ending.id = st.run_id), false) AS finishable
+  FROM st ORDER BY st.n`;
+const RECORD_STEPS = statement(`${RECORD_STEPS_SQL} ${RECORD_STEPS_RESULT}`);
+const FIRST_BLOB_PARAM = 35;
+
+/** Steps per statement at most, and body bytes after which a batch takes no further step. */
+const BATCH_MAX_STEPS = 64;
+const BATCH_MAX_BYTES = 1024 * 1024;
+/**
+ * Batches in flight at once per process. While they are, new steps wait and go together in the
+ * next one (group commit): one round trip and one commit for many runs' steps when busy, none
+ * added when not. Two keeps the database busy on both ends of a round trip without spreading
+ * steps thin over many small statements.
+ */
+const BATCHES_IN_FLIGHT = 2;
 
 const SQL = {
   // finishRun's statement (runs.ts): the same text, so the same prepared statement.
@@ -105,23 +152,88 @@ function logArrays(logs: RunLogInput[], at: string): unknown[][] {
 }
 
 /**
- * The blobs of large bodies, stored once per content. Each body is its own binary parameter:
- * inside an array it would travel as hex text, twice its size.
+ * The blobs of large bodies, stored once per content and only for a step that was recorded (any
+ * of the steps carrying that content). Each body is its own binary parameter: inside an array it
+ * would travel as hex text, twice its size.
  */
-function blobInsert(payloads: PreparedPayload[], values: unknown[]): string | undefined {
-  const blobs = new Map<string, PreparedPayload>();
-  for (const p of payloads) if (!p.inline) blobs.set(p.sha256, p);
+function blobInsert(steps: PendingStep[], values: unknown[]): string | undefined {
+  const blobs = new Map<string, { payload: PreparedPayload; steps: number[] }>();
+  steps.forEach((step, i) => {
+    for (const p of step.stored) {
+      if (p.inline) continue;
+      const blob = blobs.get(p.sha256);
+      if (blob === undefined) blobs.set(p.sha256, { payload: p, steps: [i + 1] });
+      else blob.steps.push(i + 1);
+    }
+  });
   if (blobs.size === 0) return undefined;
-  const rows = [...blobs.values()].map((p) => {
-    values.push(p.sha256, p.bytes, p.body);
+  const rows = [...blobs.values()].map(({ payload, steps: of }) => {
+    values.push(of, payload.sha256, payload.bytes, payload.body);
     const n = values.length;
-    return `($${n - 2}::text, $${n - 1}::bigint, $${n}::bytea)`;
+    return `($${n - 3}::integer[], $${n - 2}::text, $${n - 1}::bigint, $${n}::bytea)`;
   });
   return `, b AS (
     INSERT INTO payload_blobs (sha256, bytes, body, created_at) SELECT v.sha256, v.bytes, v.body, $12::timestamptz
-    FROM (SELECT 1 FROM s LIMIT 1) one, (VALUES ${rows.join(', ')}) AS v(sha256, bytes, body)
+    FROM (VALUES ${rows.join(', ')}) AS v(steps, sha256, bytes, body) WHERE EXISTS (SELECT 1 FROM rec WHERE rec.n = ANY(v.steps))
     ON CONFLICT (sha256) DO NOTHING
   )`;
+}
+
+/** A step waiting for its batch: its payloads prepared and ids assigned, its end when it is a run's last. */
+interface PendingStep {
+  runId: string;
+  companyId: string;
+  write: JournalWrite;
+  ids: Record<string, string[]>;
+  stored: PreparedPayload[];
+  referenced: string[];
+  logs: RunLogInput[];
+  bytes: number;
+  end?: { owner: string; status: string; error: string | null };
+  done: (outcome: { recorded: boolean; runFound: boolean; refsOk: boolean; finishable: boolean }) => void;
+  failed: (err: unknown) => void;
+}
+
+type BatchRow = { n: number; run_found: boolean; refs_ok: boolean; recorded: boolean; finishable: boolean };
+
+/** The batch's parameters, in RECORD_STEPS_SQL order (blobs appended by blobInsert). */
+function batchValues(steps: PendingStep[], at: string): unknown[] {
+  const payloads: Array<{ step: number; p: PreparedPayload }> = [];
+  const logs: Array<{ step: number; log: RunLogInput }> = [];
+  steps.forEach((step, i) => {
+    for (const p of step.stored) payloads.push({ step: i + 1, p });
+    for (const log of step.logs) logs.push({ step: i + 1, log });
+  });
+  return [
+    steps.map((s) => s.runId),
+    steps.map((s) => s.companyId),
+    steps.map((s) => s.write.itemKey),
+    steps.map((s) => s.write.stepId),
+    steps.map((s) => s.write.status),
+    steps.map((s) => JSON.stringify(s.ids)),
+    steps.map((s) => JSON.stringify(s.write.variables)),
+    steps.map((s) => s.write.attempts),
+    steps.map((s) => s.write.startedAt),
+    steps.map((s) => s.write.finishedAt),
+    steps.map((s) => JSON.stringify(s.referenced)),
+    at,
+    steps.map((s) => s.end?.owner ?? null),
+    steps.map((s) => s.end?.status ?? null),
+    steps.map((s) => s.end?.error ?? null),
+    steps.map((s) => (s.end === undefined ? null : at)),
+    payloads.map((x) => x.step),
+    payloads.map((x) => x.p.id),
+    payloads.map((x) => x.p.format),
+    payloads.map((x) => x.p.meta),
+    payloads.map((x) => x.p.bytes),
+    payloads.map((x) => x.p.sha256),
+    payloads.map((x) => (x.p.inline ? x.p.body : null)),
+    logs.map((x) => x.step),
+    ...logArrays(
+      logs.map((x) => x.log),
+      at,
+    ),
+  ];
 }
 
 /** The journal of completed steps, run logs and payload bodies. */
@@ -133,11 +245,139 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
     return row.body;
   };
 
-  const recordStep = async (runId: string, companyId: string, write: JournalWrite): Promise<Record<string, string[]>> => {
-    const at = nowIso();
+  /**
+   * Group commit of steps, as the SQLite adapter's write queue does for its writes: a step goes out
+   * at once while fewer than BATCHES_IN_FLIGHT batches are under way, else with every step that
+   * arrived meanwhile in one statement. Each step is still committed before recordStep returns,
+   * so before its successors run. Steps submitted in one turn (a held-back trigger record and the
+   * next step) share a batch. A run with a batch in flight waits for it: no two batches of this
+   * process lock the same run, so they cannot deadlock on each other.
+   */
+  const waiting: PendingStep[] = [];
+  const runsInFlight = new Map<string, number>();
+  let inFlight = 0;
+  let scheduled = false;
+
+  const submit = (step: PendingStep) => {
+    waiting.push(step);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(() => {
+        scheduled = false;
+        pump();
+      });
+    }
+  };
+
+  const pump = () => {
+    while (inFlight < BATCHES_IN_FLIGHT && waiting.length > 0) {
+      const batch = takeBatch();
+      if (batch.length === 0) return;
+      inFlight++;
+      for (const step of batch) runsInFlight.set(step.runId, (runsInFlight.get(step.runId) ?? 0) + 1);
+      void sendBatch(batch).finally(() => {
+        inFlight--;
+        for (const step of batch) {
+          const left = (runsInFlight.get(step.runId) ?? 1) - 1;
+          if (left === 0) runsInFlight.delete(step.runId);
+          else runsInFlight.set(step.runId, left);
+        }
+        pump();
+      });
+    }
+  };
+
+  /**
+   * The next batch, in arrival order. Left for a later batch: steps of a run with a batch in
+   * flight, a second record of the same item or a second end of the same run (one row each per
+   * statement), and everything after them of the same run, so a run's steps keep their order.
+   */
+  const takeBatch = (): PendingStep[] => {
+    const batch: PendingStep[] = [];
+    const left: PendingStep[] = [];
+    const deferred = new Set<string>();
+    const items = new Set<string>();
+    const ending = new Set<string>();
+    let bytes = 0;
+    for (const step of waiting) {
+      const item = `${step.runId}\u0000${step.write.itemKey}`;
+      const full = batch.length >= BATCH_MAX_STEPS || (batch.length > 0 && bytes + step.bytes > BATCH_MAX_BYTES);
+      if (
+        full ||
+        deferred.has(step.runId) ||
+        runsInFlight.has(step.runId) ||
+        items.has(item) ||
+        (step.end !== undefined && ending.has(step.runId))
+      ) {
+        deferred.add(step.runId);
+        left.push(step);
+        continue;
+      }
+      batch.push(step);
+      items.add(item);
+      if (step.end !== undefined) ending.add(step.runId);
+      bytes += step.bytes;
+    }
+    waiting.length = 0;
+    waiting.push(...left);
+    return batch;
+  };
+
+  const sendBatch = async (batch: PendingStep[]): Promise<void> => {
+    let rows: BatchRow[];
+    try {
+      rows = await writeBatch(batch);
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]?.failed(err);
+        return;
+      }
+      // One statement, so nothing of the batch was written: each step is tried alone to learn
+      // whose it was (a log the database refuses) or to get past a deadlock with another process.
+      await Promise.all(
+        batch.map(async (step) => {
+          try {
+            const [row] = await writeBatch([step]);
+            settle(step, row);
+          } catch (alone) {
+            step.failed(alone);
+          }
+        }),
+      );
+      return;
+    }
+    batch.forEach((step, i) => {
+      settle(step, rows[i]);
+    });
+  };
+
+  const settle = (step: PendingStep, row: BatchRow | undefined) => {
+    if (row === undefined) step.failed(new AppError('INTERNAL', 'A batch of steps came back without a row for each step.'));
+    else step.done({ recorded: row.recorded, runFound: row.run_found, refsOk: row.refs_ok, finishable: row.finishable });
+  };
+
+  const writeBatch = async (batch: PendingStep[]): Promise<BatchRow[]> => {
+    const values = batchValues(batch, nowIso());
+    if (values.length !== FIRST_BLOB_PARAM - 1) throw new AppError('INTERNAL', 'recordStep parameters are out of step with its SQL.');
+    const blobs = blobInsert(batch, values);
+    const query = blobs === undefined ? RECORD_STEPS : `${RECORD_STEPS_SQL}${blobs} ${RECORD_STEPS_RESULT}`;
+    return db.rows<BatchRow>(query, values);
+  };
+
+  /**
+   * Records a step through the batch; for a final step (end) also ends the run. Returns the step's
+   * payload ids and whether the run ended here.
+   */
+  const record = async (
+    runId: string,
+    companyId: string,
+    write: JournalWrite,
+    end?: PendingStep['end'],
+  ): Promise<{ ids: Record<string, string[]>; finished: boolean }> => {
     const ids: Record<string, string[]> = {};
     const stored: PreparedPayload[] = [];
     const referenced = new Set<string>();
+    let bytes = 0;
     for (const [label, items] of Object.entries(write.outputs)) {
       const labelIds: string[] = [];
       for (const item of items) {
@@ -148,6 +388,7 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
           const prepared = preparePayload(ctx, item);
           stored.push(prepared);
           labelIds.push(prepared.id);
+          bytes += prepared.bytes;
         }
       }
       ids[label] = labelIds;
@@ -157,39 +398,21 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
         ? write.logs
         : write.logs.map((l, i) => (i === write.outputsLogIndex ? { ...l, payloadIdsOut: Object.values(ids).flat() } : l));
 
-    const values: unknown[] = [
-      runId,
-      companyId,
-      write.itemKey,
-      write.stepId,
-      write.status,
-      JSON.stringify(ids),
-      JSON.stringify(write.variables),
-      write.attempts,
-      write.startedAt,
-      write.finishedAt,
-      [...referenced],
-      at,
-      stored.map((p) => p.id),
-      stored.map((p) => p.format),
-      stored.map((p) => p.meta),
-      stored.map((p) => p.bytes),
-      stored.map((p) => p.sha256),
-      stored.map((p) => (p.inline ? p.body : null)),
-      ...logArrays(logs, at),
-    ];
-    if (values.length !== FIRST_BLOB_PARAM - 1) throw new AppError('INTERNAL', 'recordStep parameters are out of step with its SQL.');
-    const blobs = blobInsert(stored, values);
-    const query = blobs === undefined ? RECORD_STEP : `${RECORD_STEP_SQL}${blobs} ${RECORD_STEP_RESULT}`;
-    const result = await db.row<{ run_found: number; refs_ok: boolean; recorded: number }>(query, values);
-    if (result?.recorded === 1) return ids;
-    if (result?.run_found !== 1) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
+    const outcome = await new Promise<{ recorded: boolean; runFound: boolean; refsOk: boolean; finishable: boolean }>((done, failed) => {
+      submit({ runId, companyId, write, ids, stored, referenced: [...referenced], logs, bytes, end, done, failed });
+    });
+    if (outcome.recorded) return { ids, finished: outcome.finishable };
+    if (!outcome.runFound) throw new AppError('NOT_FOUND', `The run ${runId} does not exist.`);
 
     // Recorded already (a worker that lost its lease finishing late): the first record stays, so
     // every worker continues from the same outputs. A fresh statement sees a concurrent first record.
     const earlier = await db.row<{ outputs: Record<string, string[]> }>(SQL.recorded, [runId, companyId, write.itemKey]);
-    if (earlier !== undefined) return earlier.outputs;
-    if (result.refs_ok !== true) {
+    if (earlier !== undefined) {
+      // The run still ends, as it would after a step recorded on its own.
+      const finished = end !== undefined && (await db.run(SQL.finish, [end.status, end.error, nowIso(), runId, end.owner])) > 0;
+      return { ids: earlier.outputs, finished };
+    }
+    if (!outcome.refsOk) {
       const found = new Set((await db.rows<{ id: string }>(SQL.payloadsOfCompany, [companyId, [...referenced]])).map((r) => r.id));
       const missing = [...referenced].find((id) => !found.has(id)) ?? [...referenced][0];
       throw new AppError('NOT_FOUND', `The payload ${missing} does not exist.`);
@@ -202,18 +425,16 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
       return (await db.rows<StepResultsTable>(SQL.journal, [runId])).map(toJournalRecord);
     },
 
-    recordStep,
+    async recordStep(runId, companyId, write) {
+      return (await record(runId, companyId, write)).ids;
+    },
 
-    // Two statements, the step first: recordStep's single statement already updates the run's
-    // row (its step count), and PostgreSQL cannot update one row twice in one statement. The
-    // order keeps the guarantee that a finished run never lacks its last step.
+    // One statement with the step, which keeps the guarantee that a finished run never lacks its last step.
     async recordFinalStep(runId, companyId, write, owner, outcome) {
       if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
         throw new AppError('INTERNAL', `recordFinalStep needs a terminal status, got "${outcome.status}".`);
       }
-      const ids = await recordStep(runId, companyId, write);
-      const finished = (await db.run(SQL.finish, [outcome.status, outcome.error ?? null, nowIso(), runId, owner])) > 0;
-      return { ids, finished };
+      return record(runId, companyId, write, { owner, status: outcome.status, error: outcome.error ?? null });
     },
 
     async appendLogs(runId, logs) {
