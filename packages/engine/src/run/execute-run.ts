@@ -327,7 +327,11 @@ async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal):
               variables: item.variables,
               attempt,
               itemKey: item.key,
-              signal,
+              // Made on first read: most steps (map, filter…) never look at it, and an
+              // AbortController per step was a measurable share of a short run's CPU.
+              get signal() {
+                return signal();
+              },
               log: (entry) => stepLogs.push(entry),
               services: run.services,
             },
@@ -450,34 +454,49 @@ function runLog(level: LogEntry['level'], message: string, step: StepDefinition 
   };
 }
 
+/**
+ * Runs one attempt under the step's time limit and the run's signal. The attempt's own
+ * AbortSignal (aborted on timeout or when the run is given up) exists only if the shape asks for
+ * it; the race ends the attempt either way, even for a shape that never listens.
+ */
 async function withTimeout<T>(
-  fn: (signal: AbortSignal) => Promise<T>,
+  fn: (signal: () => AbortSignal) => Promise<T>,
   timeoutMs: number,
   step: StepDefinition,
   outer?: AbortSignal,
 ): Promise<T> {
-  const controller = new AbortController();
+  let controller: AbortController | undefined;
+  let ended: unknown;
   let timer: NodeJS.Timeout | undefined;
-  let onOuterAbort = () => {};
-  const timeout = new Promise<never>((_, reject) => {
+  let onOuterAbort: (() => void) | undefined;
+  const signal = (): AbortSignal => {
+    if (controller === undefined) {
+      controller = new AbortController();
+      if (ended !== undefined) controller.abort(ended);
+    }
+    return controller.signal;
+  };
+  const stopped = new Promise<never>((_, reject) => {
     // The worker giving the run up (shutdown, lost lease) ends the attempt at once; the step is
     // not journalled, so whoever resumes the run executes it again (at-least-once).
     onOuterAbort = () => {
-      controller.abort(outer?.reason);
+      ended = outer?.reason;
+      controller?.abort(outer?.reason);
       reject(new Error('run interrupted'));
     };
     if (outer?.aborted) onOuterAbort();
-    outer?.addEventListener('abort', onOuterAbort, { once: true });
+    else outer?.addEventListener('abort', onOuterAbort, { once: true });
     timer = setTimeout(() => {
       const err = new AppError('STEP_TIMEOUT', `Step "${step.id}" took longer than its limit of ${Math.round(timeoutMs / 1000)} s.`);
-      controller.abort(err);
+      ended = err;
+      controller?.abort(err);
       reject(err);
     }, timeoutMs);
   });
   try {
-    return await Promise.race([fn(controller.signal), timeout]);
+    return await Promise.race([fn(signal), stopped]);
   } finally {
     clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
+    if (onOuterAbort !== undefined) outer?.removeEventListener('abort', onOuterAbort);
   }
 }
