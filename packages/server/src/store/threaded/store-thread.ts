@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createSqliteStore, type SqliteStoreOptions } from '../sqlite/sqlite-store.js';
-import { type CallMessage, type ReplyMessage, reviveBuffers, toWireError } from './wire.js';
+import { type CallMessage, packBuffers, type ReplyMessage, reviveBuffers, toWireError } from './wire.js';
 
 /**
  * The store thread (see threaded-store.ts): owns the SQLite connection and runs every store call
@@ -15,6 +15,7 @@ const store = createSqliteStore((workerData as { options: SqliteStoreOptions }).
 >;
 
 let replies: ReplyMessage[] = [];
+let repliesTransfer: ArrayBuffer[] = [];
 let closing = false;
 
 function reply(message: ReplyMessage): void {
@@ -24,8 +25,10 @@ function reply(message: ReplyMessage): void {
 
 function flush(): void {
   const out = replies;
+  const transfer = repliesTransfer;
   replies = [];
-  port?.postMessage(out);
+  repliesTransfer = [];
+  port?.postMessage(out, transfer);
   // The last reply (to close) is out: the thread ends once nothing else holds its loop.
   if (closing && out.some((r) => r.id === closeId)) port?.close();
 }
@@ -51,7 +54,7 @@ port.on('message', (batch: CallMessage[]) => {
       continue;
     }
     result.then(
-      (value) => reply({ id: call.id, ok: true, value }),
+      (value) => reply({ id: call.id, ok: true, value: packBuffers(value, repliesTransfer) }),
       (err: unknown) => reply({ id: call.id, ok: false, error: toWireError(err) }),
     );
   }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { AppError } from '@weft/schema';
 import type { SqliteStoreOptions } from '../sqlite/sqlite-store.js';
 import type { Store } from '../types.js';
-import { type CallMessage, fromWireError, type ReplyMessage, reviveBuffers } from './wire.js';
+import { type CallMessage, fromWireError, packBuffers, type ReplyMessage, reviveBuffers } from './wire.js';
 
 /**
  * The embedded store with its SQLite connection in a worker thread of its own.
@@ -20,6 +20,7 @@ export function createThreadedSqliteStore(options: SqliteStoreOptions): Store {
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: unknown) => void }>();
   let nextId = 0;
   let outbox: CallMessage[] = [];
+  let outboxTransfer: ArrayBuffer[] = [];
   /** Set once the thread is gone: every later call fails with it. */
   let stopped: AppError | undefined;
   let closed: Promise<void> | undefined;
@@ -51,8 +52,10 @@ export function createThreadedSqliteStore(options: SqliteStoreOptions): Store {
 
   const send = () => {
     const batch = outbox;
+    const transfer = outboxTransfer;
     outbox = [];
-    if (stopped === undefined) worker.postMessage(batch);
+    outboxTransfer = [];
+    if (stopped === undefined) worker.postMessage(batch, transfer);
   };
 
   const call = (method: string, args: unknown[]): Promise<unknown> =>
@@ -66,7 +69,8 @@ export function createThreadedSqliteStore(options: SqliteStoreOptions): Store {
       pending.set(nextId, { resolve, reject });
       // setImmediate, not a microtask: every call of this turn (a request's, a step's) joins the message.
       if (outbox.length === 0) setImmediate(send);
-      outbox.push({ id: nextId, method, args });
+      // Packed now: the call carries its arguments as they are at the call, as a direct call would.
+      outbox.push({ id: nextId, method, args: packBuffers(args, outboxTransfer) as unknown[] });
     });
 
   const methods: Record<string | symbol, unknown> = {

@@ -76,3 +76,46 @@ export function reviveBuffers(value: unknown): unknown {
   }
   return record;
 }
+
+/**
+ * Makes a value cheap to post: the structured clone copies a Buffer's whole backing ArrayBuffer,
+ * and most Buffers are views into bigger ones (Node's 8 KiB pool, a socket's 64 KiB read buffer),
+ * so each small payload would drag kilobytes along. Views are replaced by exact copies, which are
+ * then transferred rather than copied again. Containers on the way to a replaced view are copied
+ * too; the caller's objects are never changed (it may still be using them).
+ */
+export function packBuffers(value: unknown, transfer: ArrayBuffer[]): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (value instanceof Uint8Array) {
+    const copy = new Uint8Array(value.byteLength);
+    copy.set(value);
+    transfer.push(copy.buffer);
+    return copy;
+  }
+  if (Array.isArray(value)) {
+    let out: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = value[i];
+      if (item === null || typeof item !== 'object') continue;
+      const packed = packBuffers(item, transfer);
+      if (packed !== item) {
+        out ??= value.slice();
+        out[i] = packed;
+      }
+    }
+    return out ?? value;
+  }
+  if (value instanceof Map || value instanceof Set || value instanceof Date || ArrayBuffer.isView(value)) return value;
+  const record = value as Record<string, unknown>;
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(record)) {
+    const item = record[key];
+    if (item === null || typeof item !== 'object') continue;
+    const packed = packBuffers(item, transfer);
+    if (packed !== item) {
+      out ??= { ...record };
+      Object.defineProperty(out, key, { value: packed, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return out ?? record;
+}
