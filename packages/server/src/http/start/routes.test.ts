@@ -157,6 +157,45 @@ describe('the start API', () => {
     }
   });
 
+  it("follows a redeploy and a draft's edits: the next start uses the newly deployed version and the draft's current format", async () => {
+    const def = customersToCrm(sink.url);
+    delete def.format;
+    const created = (
+      await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Moving', definition: def } })
+    ).json().data;
+    const inputFormat = async (res: { json(): { flow_run_id: string } }) => {
+      const run = (await sys.app.inject({ method: 'GET', url: `/api/v1/flow-runs/${res.json().flow_run_id}`, headers: h })).json().data;
+      return (await sys.app.inject({ method: 'GET', url: `/api/v1/payloads/${run.input_payload_id}`, headers: h })).json().data.format;
+    };
+    const csv = { payload: fixture('products.csv') };
+    // The draft is read afresh at every start: editing its format changes how the next start reads the payload.
+    expect(await inputFormat(await start(`/api/v1/flows/${created.id}/manual/${created.draft_version_id}`, csv))).toBe('csv');
+    const edited = await sys.app.inject({
+      method: 'PUT',
+      url: `/api/v1/flow-versions/${created.draft_version_id}`,
+      headers: h,
+      payload: { definition: { ...def, format: 'text' } },
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(await inputFormat(await start(`/api/v1/flows/${created.id}/manual/${created.draft_version_id}`, csv))).toBe('text');
+    // Deploy v1 (text), start, then deploy the next draft (csv): the start after it runs the new version.
+    await sys.app.inject({
+      method: 'POST',
+      url: `/api/v1/flow-versions/${created.draft_version_id}/deploy`,
+      headers: h,
+      payload: { enable: true },
+    });
+    const first = await start(`/api/v1/flows/${created.id}/start`, csv);
+    expect(first.json().data.flow_version_id).toBe(created.draft_version_id);
+    expect(await inputFormat(first)).toBe('text');
+    const next = (await sys.app.inject({ method: 'GET', url: `/api/v1/flows/${created.id}`, headers: h })).json().data.draft_version_id;
+    await sys.app.inject({ method: 'PUT', url: `/api/v1/flow-versions/${next}`, headers: h, payload: { definition: def } });
+    await sys.app.inject({ method: 'POST', url: `/api/v1/flow-versions/${next}/deploy`, headers: h, payload: { enable: true } });
+    const second = await start(`/api/v1/flows/${created.id}/start`, csv);
+    expect(second.json().data.flow_version_id).toBe(next);
+    expect(await inputFormat(second)).toBe('csv');
+  });
+
   it('takes any JSON value on the raw endpoint, and XML, CSV or text by Content-Type', async () => {
     const json = await start(`/api/v1/flows/${flowId}/start/raw`, [{ id: 1 }]);
     expect(json.statusCode).toBe(200);
