@@ -47,7 +47,7 @@ export interface SystemOptions {
   logStream?: import('pino').DestinationStream;
 }
 
-/** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir (in its own thread unless WEFT_STORE_THREAD=off). */
+/** Opens the configured store: PostgreSQL when WEFT_DATABASE_URL names one, else SQLite under the data dir (in a thread of its own with WEFT_STORE_THREAD=on). */
 export function openStore(config: Config): Store {
   if (config.databaseUrl !== undefined && /^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     return createPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, poolSize: config.databasePoolSize });

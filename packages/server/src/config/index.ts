@@ -43,7 +43,11 @@ export interface Config {
   databasePoolSize: number;
   /** WEFT_DATABASE_SCHEMA: the PostgreSQL schema holding Weft's tables (created by migrate when absent). */
   databaseSchema: string;
-  /** WEFT_STORE_THREAD: with SQLite, run the store in a worker thread of its own (default on; off keeps it on the main thread). */
+  /**
+   * WEFT_STORE_THREAD: with SQLite, run the store in a worker thread of its own. Off by default: on
+   * two cores it cut the main thread's CPU per run by a quarter but not the runs/s, and each start
+   * then waits for two thread round trips (see docs/operations.md).
+   */
   storeThread: boolean;
   /** WEFT_REDIS_URL: redis://… switches the queue to BullMQ on Redis; unset means the in-process queue. */
   redisUrl: string | undefined;
@@ -152,7 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databaseUrl,
     databasePoolSize: int(env, 'WEFT_DATABASE_POOL_SIZE', 10),
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
-    storeThread: onOff(env, 'WEFT_STORE_THREAD', true),
+    storeThread: onOff(env, 'WEFT_STORE_THREAD', false),
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
     smtpUrl,

@@ -85,9 +85,9 @@ export async function createTestSystem(overrides: Partial<Config> = {}, options:
       logLevel: 'debug',
       startRatePerMinute: 0,
       webhookRatePerMinute: 0,
-      // The store's own thread costs a few hundred ms to start, per system; the HTTP suites keep it
-      // on the main thread unless WEFT_TEST_STORE=thread. The threaded store runs the store
-      // conformance suites itself, and `weft start` processes (e2e tests, the bench) use it.
+      // The store's own thread (WEFT_STORE_THREAD, off by default) costs a few hundred ms to start
+      // per system: the HTTP suites run with it only under WEFT_TEST_STORE=thread, by hand. The
+      // threaded store runs the store conformance suites itself.
       storeThread: process.env.WEFT_TEST_STORE === 'thread',
       ...postgres?.overrides,
       ...overrides,
