@@ -405,6 +405,18 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         expect(listed.rows[0]).toMatchObject({ versionsCount: 2, latestRunStatus: 'queued' });
       });
 
+      it("gives a flow's head (its own columns, fresh after a change) to its company only", async () => {
+        const { a, b, flowA } = await twoTenants();
+        const { versionsCount, latestRunStatus, ...own } = (await store.getFlow(a, flowA.flowId)) ?? {};
+        expect(versionsCount).toBe(2);
+        expect(latestRunStatus).toBeNull();
+        expect(await store.getFlowHead(a, flowA.flowId)).toEqual(own);
+        await store.updateFlow(a, flowA.flowId, { enabled: false, priority: 1 });
+        expect(await store.getFlowHead(a, flowA.flowId)).toMatchObject({ enabled: false, priority: 1, deployedVersionId: flowA.versionId });
+        expect(await store.getFlowHead(b, flowA.flowId)).toBeUndefined();
+        expect(await store.getFlowHead(a, 'no-such-flow')).toBeUndefined();
+      });
+
       it('deleting a flow removes its versions but keeps its runs and payloads', async () => {
         const { a, flowA } = await twoTenants();
         const run = await startRun(a, flowA);

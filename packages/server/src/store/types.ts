@@ -72,6 +72,9 @@ export interface Flow {
   updatedAt: string;
 }
 
+/** A flow as its own row has it, without the counts computed from versions and runs. */
+export type FlowHead = Omit<Flow, 'versionsCount' | 'latestRunStatus'>;
+
 export interface FlowVersion {
   id: string;
   companyId: string;
@@ -375,6 +378,8 @@ export interface Store
     input: { name: string; description?: string; definition: FlowDefinition; labels?: string[]; priority?: number },
   ): Promise<Flow>;
   getFlow(companyId: string, flowId: string): Promise<Flow | undefined>;
+  /** The flow's own columns, without the counted ones (versions, latest run status): what a start needs, in one row read. */
+  getFlowHead(companyId: string, flowId: string): Promise<FlowHead | undefined>;
   /** Newest first. */
   listFlows(companyId: string, filters: FlowFilters, page: Page): Promise<PageResult<Flow>>;
   updateFlow(

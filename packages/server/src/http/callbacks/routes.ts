@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { triggerConfigOf } from '../../store/trigger-config.js';
-import type { Flow, FlowVersion, Run } from '../../store/types.js';
+import type { FlowHead, FlowVersion, Run } from '../../store/types.js';
 import { notFound } from '../errors.js';
 import { payloadOf, signedFlow } from '../webhooks/routes.js';
 import { callbackStepIds, readCallbackAnswer } from './answer.js';
@@ -73,7 +73,7 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
       },
       handler: async (request, reply) => {
         const { flowId } = request.params as { flowId: string };
-        const flow = await store.getFlow(request.auth.companyId, flowId);
+        const flow = await store.getFlowHead(request.auth.companyId, flowId);
         if (!flow) throw notFound('Flow');
         await limits?.checkStart(flow.companyId);
         return answer(request, reply, flow, { ...(request.query as Record<string, unknown>) });
@@ -81,7 +81,7 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
     });
   });
 
-  async function answer(request: FastifyRequest, reply: FastifyReply, flow: Flow, query: Record<string, unknown>) {
+  async function answer(request: FastifyRequest, reply: FastifyReply, flow: FlowHead, query: Record<string, unknown>) {
     const { version, callback } = await deployedCallback(flow);
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const input = payloadOf(request, raw, query, version);
@@ -156,7 +156,7 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
     }
   }
 
-  async function deployedCallback(flow: Flow): Promise<{ version: FlowVersion; callback: NonNullable<TriggerConfig['callback']> }> {
+  async function deployedCallback(flow: FlowHead): Promise<{ version: FlowVersion; callback: NonNullable<TriggerConfig['callback']> }> {
     if (!flow.enabled) throw new AppError('FLOW_DISABLED', `Flow "${flow.name}" is disabled; enable it to answer callbacks.`);
     const version = flow.deployedVersionId === null ? undefined : await store.getVersion(flow.companyId, flow.deployedVersionId);
     const callback = version && triggerConfigOf(version.definition).callback;

@@ -86,7 +86,7 @@ export async function startRoutes(app: FastifyInstance, config: Config, { store,
     const { body, variables } = raw ? rawBody(request) : standardBody(request, trigger);
     const idempotencyKey = readIdempotencyKey(request);
 
-    const flow = await store.getFlow(companyId, params.flowId);
+    const flow = await store.getFlowHead(companyId, params.flowId);
     if (!flow) throw notFound('Flow');
     let versionId = params.versionId;
     if (versionId === undefined) {

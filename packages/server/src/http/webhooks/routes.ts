@@ -5,7 +5,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
 import { hashWebhookSecret, triggerConfigOf } from '../../store/trigger-config.js';
-import type { Flow, FlowVersion, PayloadInput, Store } from '../../store/types.js';
+import type { FlowHead, FlowVersion, PayloadInput, Store } from '../../store/types.js';
 import { notFound } from '../errors.js';
 import { parseJsonBody } from '../json-body.js';
 import { detect, looksLikeMarkup, readMeta, refuseDangerousXml } from '../start/routes.js';
@@ -123,7 +123,7 @@ export async function webhookRoutes(app: FastifyInstance, _config: Config, { sto
     return response.body.replaceAll('{{flow_run_id}}', run.id);
   }
 
-  async function deployedWebhook(flow: Flow): Promise<{ version: FlowVersion; webhook: NonNullable<TriggerConfig['webhook']> }> {
+  async function deployedWebhook(flow: FlowHead): Promise<{ version: FlowVersion; webhook: NonNullable<TriggerConfig['webhook']> }> {
     if (!flow.enabled) throw new AppError('FLOW_DISABLED', `Flow "${flow.name}" is disabled; enable it to receive webhooks.`);
     const version = flow.deployedVersionId === null ? undefined : await store.getVersion(flow.companyId, flow.deployedVersionId);
     const webhook = version && triggerConfigOf(version.definition).webhook;
@@ -156,13 +156,13 @@ export async function signedFlow(
   store: Store,
   request: FastifyRequest,
   thing: string,
-): Promise<{ flow: Flow; query: Record<string, unknown> }> {
+): Promise<{ flow: FlowHead; query: Record<string, unknown> }> {
   const { companyId, flowId } = request.params as { companyId: string; flowId: string };
   const query = { ...(request.query as Record<string, unknown>) };
   const signature = typeof query.signature === 'string' ? query.signature : '';
   delete query.signature;
   const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
-  const flow = known ? await store.getFlow(companyId, flowId) : undefined;
+  const flow = known ? await store.getFlowHead(companyId, flowId) : undefined;
   if (!flow) throw notFound(thing);
   return { flow, query };
 }

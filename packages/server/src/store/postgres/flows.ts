@@ -5,13 +5,14 @@ import { newId } from '../ids.js';
 import type { FlowVersion, Store } from '../types.js';
 import { nowIso, type PostgresContext, pageWindow } from './context.js';
 import { type Queryable, statement } from './database.js';
-import { type FlowRow, toFlow, toVersion } from './rows.js';
-import type { FlowVersionsTable } from './tables.js';
+import { type FlowRow, toFlow, toFlowHead, toVersion } from './rows.js';
+import type { FlowsTable, FlowVersionsTable } from './tables.js';
 
 type FlowMethods = Pick<
   Store,
   | 'createFlow'
   | 'getFlow'
+  | 'getFlowHead'
   | 'listFlows'
   | 'updateFlow'
   | 'deleteFlow'
@@ -34,6 +35,7 @@ const LATEST_RUN_STATUS_SQL =
 const SQL = {
   flow: statement(`SELECT f.*, ${VERSIONS_COUNT_SQL} AS versions_count, ${LATEST_RUN_STATUS_SQL} AS latest_run_status
     FROM flows f WHERE f.company_id = $1 AND f.id = $2`),
+  flowHead: statement('SELECT * FROM flows WHERE company_id = $1 AND id = $2'),
   version: statement('SELECT * FROM flow_versions WHERE id = $1 AND company_id = $2'),
   // The draft is changed only while it is the draft; the condition is rechecked on the current
   // row if a deploy changed it meanwhile.
@@ -107,6 +109,11 @@ export function flowMethods({ db }: PostgresContext): FlowMethods {
         if (flow === undefined) throw new AppError('INTERNAL', `The flow ${flowId} was not stored.`);
         return flow;
       });
+    },
+
+    async getFlowHead(companyId, flowId) {
+      const row = await db.row<FlowsTable>(SQL.flowHead, [companyId, flowId]);
+      return row && toFlowHead(row);
     },
 
     async getFlow(companyId, flowId) {

@@ -3,6 +3,7 @@ import type {
   ApiKey,
   Company,
   Flow,
+  FlowHead,
   FlowVersion,
   JournalRecord,
   PayloadRecord,
@@ -59,6 +60,14 @@ export type FlowRow = FlowsTable & { versions_count: number | null; latest_run_s
 
 export function toFlow(row: FlowRow): Flow {
   return {
+    ...toFlowHead(row),
+    versionsCount: row.versions_count ?? 0,
+    latestRunStatus: row.latest_run_status as RunStatus | null,
+  };
+}
+
+export function toFlowHead(row: FlowsTable): FlowHead {
+  return {
     id: row.id,
     companyId: row.company_id,
     name: row.name,
@@ -68,8 +77,6 @@ export function toFlow(row: FlowRow): Flow {
     labels: row.labels,
     draftVersionId: row.draft_version_id,
     deployedVersionId: row.deployed_version_id,
-    versionsCount: row.versions_count ?? 0,
-    latestRunStatus: row.latest_run_status as RunStatus | null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

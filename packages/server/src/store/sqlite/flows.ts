@@ -3,13 +3,14 @@ import { sql } from 'kysely';
 import { newId } from '../ids.js';
 import type { FlowVersion, Store } from '../types.js';
 import { nowIso, type SqliteContext } from './context.js';
-import { type FlowRow, toFlow, toVersion } from './rows.js';
-import type { FlowVersionsTable } from './tables.js';
+import { type FlowRow, toFlow, toFlowHead, toVersion } from './rows.js';
+import type { FlowsTable, FlowVersionsTable } from './tables.js';
 
 type FlowMethods = Pick<
   Store,
   | 'createFlow'
   | 'getFlow'
+  | 'getFlowHead'
   | 'listFlows'
   | 'updateFlow'
   | 'deleteFlow'
@@ -34,6 +35,7 @@ const LATEST_RUN_STATUS_SQL =
 const SQL = {
   flow: `SELECT f.*, ${VERSIONS_COUNT_SQL} AS versions_count, ${LATEST_RUN_STATUS_SQL} AS latest_run_status
     FROM flows f WHERE f.company_id = ? AND f.id = ?`,
+  flowHead: 'SELECT * FROM flows WHERE company_id = ? AND id = ?',
   version: 'SELECT * FROM flow_versions WHERE id = ? AND company_id = ?',
 } as const;
 
@@ -119,6 +121,11 @@ export function flowMethods({ db }: SqliteContext): FlowMethods {
         if (flow === undefined) throw new AppError('INTERNAL', `The flow ${flowId} was not stored.`);
         return flow;
       });
+    },
+
+    async getFlowHead(companyId, flowId) {
+      const row = db.statement(SQL.flowHead).get(companyId, flowId) as FlowsTable | undefined;
+      return row && toFlowHead(row);
     },
 
     async getFlow(companyId, flowId) {
