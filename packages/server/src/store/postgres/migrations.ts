@@ -329,6 +329,20 @@ CREATE TABLE flow_webhooks (
 );
 `;
 
+/**
+ * 64 slots per run total instead of 8. Every createRun, claim and finish adds to one run_counts row
+ * and holds its lock until the commit's WAL flush; with group-committed journal batches each
+ * finishing many runs at once, 8 slots were all held by one batch and the bench showed convoys of
+ * 25 sessions waiting on them. Rows already counted in slots 0-7 stay right: totals are sums.
+ */
+const runCountSlots = /* sql */ `
+CREATE OR REPLACE FUNCTION run_counts_add(r runs, delta integer) RETURNS void LANGUAGE sql AS $fn$
+  INSERT INTO run_counts AS c (company_id, flow_id, version_id, status, "trigger", slot, runs)
+    VALUES (r.company_id, r.flow_id, r.version_id, r.status, r."trigger", (hashtext(r.id) & 63)::smallint, delta)
+    ON CONFLICT (company_id, flow_id, version_id, status, "trigger", slot) DO UPDATE SET runs = c.runs + excluded.runs;
+$fn$;
+`;
+
 export const postgresMigrations: readonly Migration[] = [
   { id: '001_init', sql: init },
   { id: '003_connectors', sql: connectors },
@@ -341,4 +355,5 @@ export const postgresMigrations: readonly Migration[] = [
   { id: '010_run_links', sql: runLinksMigrationSql },
   { id: '011_rate_slots_oauth', sql: connectorExtrasMigrationSql },
   { id: '012_runs_by_flow', sql: runsByFlowMigrationSql },
+  { id: '013_run_count_slots', sql: runCountSlots },
 ];
