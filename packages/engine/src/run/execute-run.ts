@@ -11,6 +11,7 @@ import type { Payload } from '../payload.js';
 import type { EngineServices } from '../services.js';
 import type { RunInfo, Shape, ShapeResult, StepLog } from '../shape.js';
 import type { JournalEntry, LogEntry, RunJournalPort } from './journal.js';
+import { StepContext } from './step-context.js';
 
 export interface ExecuteRunInput {
   run: RunInfo;
@@ -320,21 +321,19 @@ async function runStep(run: ExecuteRunInput, item: WorkItem, isFinal?: IsFinal):
       result = await withTimeout(
         (signal) =>
           shape.execute(
-            {
-              step,
-              config: step.config,
-              run: run.run,
-              variables: item.variables,
-              attempt,
-              itemKey: item.key,
-              // Made on first read: most steps (map, filter…) never look at it, and an
-              // AbortController per step was a measurable share of a short run's CPU.
-              get signal() {
-                return signal();
+            new StepContext(
+              {
+                step,
+                config: step.config,
+                run: run.run,
+                variables: item.variables,
+                attempt,
+                itemKey: item.key,
+                log: (entry) => stepLogs.push(entry),
+                services: run.services,
               },
-              log: (entry) => stepLogs.push(entry),
-              services: run.services,
-            },
+              signal,
+            ),
             bucket,
           ),
         timeoutMs,
