@@ -1,17 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
-import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
-import { dataConformanceSuite } from '../data-conformance.js';
-import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
-import { finalStepConformanceSuite } from '../final-step-conformance.js';
-import { lookupConformanceSuite } from '../lookup-conformance.js';
-import { notificationConformanceSuite } from '../notification-conformance.js';
-import { scriptsConformanceSuite } from '../scripts-conformance.js';
+import { everyConformanceSuite } from '../every-conformance.js';
 import type { Store } from '../types.js';
-import { userAdminConformanceSuite } from '../user-admin-conformance.js';
 import { postgresMigrations } from './migrations.js';
 import { createPostgresStore, type PostgresStoreOptions } from './postgres-store.js';
 
@@ -58,22 +50,13 @@ if (DATABASE_URL === undefined) {
   it.skip('PostgreSQL store: runs only when WEFT_TEST_DATABASE_URL names a database (e.g. postgres://postgres@127.0.0.1:5432/test)', () => {});
 } else {
   const url = DATABASE_URL;
-  storeConformanceSuite('postgres', () => postgresHarness(url));
-  dataConformanceSuite('postgres', () => postgresHarness(url));
+  everyConformanceSuite(
+    'postgres',
+    () => postgresHarness(url),
+    (harness, sql) => harness.admin.query(sql),
+  );
   // Every non-empty payload goes to payload_blobs: the other path of each body.
   storeConformanceSuite('postgres, payloads in blobs', () => postgresHarness(url, { inlinePayloadMaxBytes: 0 }));
-  notificationConformanceSuite('postgres', () => postgresHarness(url));
-  eventTriggerConformanceSuite('postgres', () => postgresHarness(url));
-  auditConformanceSuite('postgres', async () => {
-    const harness = await postgresHarness(url);
-    return { ...harness, raw: (sql: string) => harness.admin.query(sql) };
-  });
-
-  scriptsConformanceSuite('postgres', () => postgresHarness(url));
-  finalStepConformanceSuite('postgres', () => postgresHarness(url));
-  lookupConformanceSuite('postgres', () => postgresHarness(url));
-  connectorExtrasConformanceSuite('postgres', () => postgresHarness(url));
-  userAdminConformanceSuite('postgres', () => postgresHarness(url));
   describe('PostgreSQL store', () => {
     let harness: PostgresHarness;
     let store: Store;

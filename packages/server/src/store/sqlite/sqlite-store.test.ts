@@ -4,17 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { auditConformanceSuite } from '../audit-conformance.js';
 import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
-import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
-import { dataConformanceSuite } from '../data-conformance.js';
-import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
-import { finalStepConformanceSuite } from '../final-step-conformance.js';
-import { lookupConformanceSuite } from '../lookup-conformance.js';
-import { notificationConformanceSuite } from '../notification-conformance.js';
-import { scriptsConformanceSuite } from '../scripts-conformance.js';
+import { everyConformanceSuite } from '../every-conformance.js';
 import type { Store } from '../types.js';
-import { userAdminConformanceSuite } from '../user-admin-conformance.js';
 import { sqliteMigrations } from './migrations.js';
 import { createSqliteStore, type SqliteStoreOptions } from './sqlite-store.js';
 
@@ -49,34 +41,21 @@ async function sqliteHarness(options: Partial<SqliteStoreOptions> = {}): Promise
   };
 }
 
-storeConformanceSuite('sqlite', () => sqliteHarness());
-dataConformanceSuite('sqlite', () => sqliteHarness());
+/** SQL behind the store's back, on a connection of its own. */
+async function rawSqlite(harness: SqliteHarness, sql: string): Promise<void> {
+  const db = new Database(harness.file);
+  try {
+    db.exec(sql);
+  } finally {
+    db.close();
+  }
+}
+
+everyConformanceSuite('sqlite', () => sqliteHarness(), rawSqlite);
 // Every non-empty payload goes to a file, and the writer checkpoints its own WAL: the other path of each.
 storeConformanceSuite('sqlite, payloads in files, no background checkpoints', () =>
   sqliteHarness({ inlinePayloadMaxBytes: 0, checkpointIntervalMs: 0 }),
 );
-notificationConformanceSuite('sqlite', () => sqliteHarness());
-eventTriggerConformanceSuite('sqlite', () => sqliteHarness());
-auditConformanceSuite('sqlite', async () => {
-  const harness = await sqliteHarness();
-  return {
-    ...harness,
-    async raw(sql: string) {
-      const db = new Database(harness.file);
-      try {
-        db.exec(sql);
-      } finally {
-        db.close();
-      }
-    },
-  };
-});
-
-scriptsConformanceSuite('sqlite', () => sqliteHarness());
-finalStepConformanceSuite('sqlite', () => sqliteHarness());
-lookupConformanceSuite('sqlite', () => sqliteHarness());
-connectorExtrasConformanceSuite('sqlite', () => sqliteHarness());
-userAdminConformanceSuite('sqlite', () => sqliteHarness());
 
 describe('SQLite store', () => {
   let harness: SqliteHarness;

@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { AppError } from '@weft/schema';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { auditConformanceSuite } from '../audit-conformance.js';
-import { type StoreHarness, storeConformanceSuite } from '../conformance.js';
-import { connectorExtrasConformanceSuite } from '../connector-extras-conformance.js';
-import { dataConformanceSuite } from '../data-conformance.js';
-import { eventTriggerConformanceSuite } from '../event-trigger-conformance.js';
-import { finalStepConformanceSuite } from '../final-step-conformance.js';
-import { lookupConformanceSuite } from '../lookup-conformance.js';
-import { notificationConformanceSuite } from '../notification-conformance.js';
-import { scriptsConformanceSuite } from '../scripts-conformance.js';
+import type { StoreHarness } from '../conformance.js';
+import { everyConformanceSuite } from '../every-conformance.js';
 import type { SqliteStoreOptions } from '../sqlite/sqlite-store.js';
 import type { Store } from '../types.js';
-import { userAdminConformanceSuite } from '../user-admin-conformance.js';
 import { createThreadedSqliteStore } from './threaded-store.js';
 
 interface ThreadedHarness extends StoreHarness {
@@ -46,29 +38,18 @@ async function threadedHarness(options: Partial<SqliteStoreOptions> = {}): Promi
 }
 
 // The same contract as the in-process SQLite store, through the thread.
-storeConformanceSuite('sqlite in a thread', () => threadedHarness());
-dataConformanceSuite('sqlite in a thread', () => threadedHarness());
-notificationConformanceSuite('sqlite in a thread', () => threadedHarness());
-eventTriggerConformanceSuite('sqlite in a thread', () => threadedHarness());
-auditConformanceSuite('sqlite in a thread', async () => {
-  const harness = await threadedHarness();
-  return {
-    ...harness,
-    async raw(sql: string) {
-      const db = new Database(harness.file);
-      try {
-        db.exec(sql);
-      } finally {
-        db.close();
-      }
-    },
-  };
-});
-scriptsConformanceSuite('sqlite in a thread', () => threadedHarness());
-finalStepConformanceSuite('sqlite in a thread', () => threadedHarness());
-lookupConformanceSuite('sqlite in a thread', () => threadedHarness());
-connectorExtrasConformanceSuite('sqlite in a thread', () => threadedHarness());
-userAdminConformanceSuite('sqlite in a thread', () => threadedHarness());
+everyConformanceSuite(
+  'sqlite in a thread',
+  () => threadedHarness(),
+  async (harness, sql) => {
+    const db = new Database(harness.file);
+    try {
+      db.exec(sql);
+    } finally {
+      db.close();
+    }
+  },
+);
 
 async function tenant(store: Store) {
   await store.migrate();
