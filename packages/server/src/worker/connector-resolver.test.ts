@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCredentialCipher } from '../crypto/credentials.js';
+import { CANARY } from '../test-support/canary.js';
 import { createTestSystem } from '../test-support/harness.js';
 import { createConnectorResolver } from './connector-resolver.js';
 
 type Sys = Awaited<ReturnType<typeof createTestSystem>>;
 
-const CANARY = 'CANARY-SECRET-4242';
+// The shared leak canary: the harness scans this system's database, logs and responses for it at close.
+const SECRET = `${CANARY}-api-key`;
 const CONNECTOR = {
   name: 'Shop',
   protocol: 'http',
@@ -49,7 +51,7 @@ describe('the connector resolver', () => {
         name: 'Acme shop',
         variables: { tenant: 'acme' },
         auth_method: 'key',
-        credentials: { key: CANARY },
+        credentials: { key: SECRET },
       },
     });
     expect(instance.statusCode).toBe(201);
@@ -74,7 +76,7 @@ describe('the connector resolver', () => {
         direction: 'receive',
         pagination: { type: 'next_url', next_path: 'links.next', max_pages: 5 },
       },
-      auth: { type: 'api_key', credentials: { key: CANARY }, settings: { in: 'query', param_name: 'api_key' } },
+      auth: { type: 'api_key', credentials: { key: SECRET }, settings: { in: 'query', param_name: 'api_key' } },
     });
   });
 
