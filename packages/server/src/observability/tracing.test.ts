@@ -95,6 +95,46 @@ describe('OpenTelemetry traces', () => {
     expect(receiver.contentTypes.every((t) => t.startsWith('application/json'))).toBe(true);
   });
 
+  it('joins a callback run to the caller’s trace, as it does a start', async () => {
+    const sys = await createTestSystem({ egressAllow: ['127.0.0.1'], otelEndpoint: receiver.url });
+    const incomingTrace = '5cf92f3577b34da6a3ce929d0e0e4737';
+    try {
+      const h = sys.auth((await sys.register()).token);
+      const definition = {
+        format: 'json' as const,
+        steps: [
+          { id: 'trigger', shape: 'trigger', config: { callback: { enabled: true } } },
+          { id: 'answer', shape: 'callback', config: {} },
+        ],
+        edges: [{ from: 'trigger', to: 'answer' }],
+      };
+      const flow = (
+        await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Called back', definition } })
+      ).json().data;
+      const deployed = await sys.app.inject({
+        method: 'POST',
+        url: `/api/v1/flow-versions/${flow.draft_version_id}/deploy`,
+        headers: h,
+        payload: { enable: true },
+      });
+      const url = new URL(String(deployed.json().callback?.url), 'http://127.0.0.1');
+      const answered = await sys.app.inject({
+        method: 'POST',
+        url: `${url.pathname}${url.search}`,
+        headers: { 'content-type': 'application/json', traceparent: `00-${incomingTrace}-00f067aa0ba902b8-01` },
+        payload: { hello: 'there' },
+      });
+      expect(answered.statusCode, answered.body).toBe(200);
+    } finally {
+      await sys.close();
+    }
+    const trace = receiver.spans.filter((s) => s.traceId === incomingTrace);
+    const request = trace.find((s) => s.name.startsWith('POST /api/v1/callbacks/'));
+    const run = trace.find((s) => s.name === 'run');
+    expect(request?.parentSpanId).toBe('00f067aa0ba902b8');
+    expect(run?.parentSpanId).toBe(request?.spanId);
+  });
+
   it('sends no traceparent and exports nothing when no endpoint is set', async () => {
     const sys = await createTestSystem({ egressAllow: ['127.0.0.1'] });
     const before = receiver.spans.length;

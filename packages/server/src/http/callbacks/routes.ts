@@ -95,7 +95,15 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
       input,
     });
     queue
-      .enqueue({ runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt })
+      .enqueue({
+        runId: run.id,
+        companyId: run.companyId,
+        priority: run.priority,
+        expedite: run.expedite,
+        queuedAt: run.queuedAt,
+        // The run's spans join the caller's trace, as a start's or a webhook's do.
+        ...(request.weftTraceparent === undefined ? {} : { traceparent: request.weftTraceparent }),
+      })
       .catch((err: unknown) => app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up'));
     reply.header(RUN_ID_HEADER, run.id);
 
