@@ -40,6 +40,7 @@ function creator(path: string) {
   if (path === '/lookup-tables') return <NewNamedForm api="/lookup-tables" path={path} noun="lookup table" withDescription />;
   if (path === '/data-pools') return <NewNamedForm api="/data-pools" path={path} noun="data pool" withDescription />;
   if (path === '/notification-groups') return <NewNotificationGroup />;
+  if (path === '/scripts') return <NewScriptForm />;
   return undefined;
 }
 
@@ -67,7 +68,6 @@ function Page({ path }: { path: string }) {
   if (cache) return <CachePage key={cache.id} cacheId={cache.id!} />;
   const script = matchPath('/scripts/:id', path);
   if (script) return <ScriptPage key={script.id} scriptId={script.id!} />;
-  if (path === '/scripts') return <ResourceListPage resource={RESOURCES.find((r) => r.path === '/scripts')!} actions={<NewScriptForm />} />;
   for (const resource of RESOURCES) {
     if (path === resource.path) return <ResourceListPage key={resource.path} resource={resource} actions={creator(resource.path)} />;
   }

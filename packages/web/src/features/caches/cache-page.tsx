@@ -34,11 +34,10 @@ const enc = encodeURIComponent;
 export function CachePage({ cacheId }: { cacheId: string }) {
   const canWrite = useCanWrite();
   const [page, setPage] = useState(1);
-  const [loads, setLoads] = useState(0);
-  const cache = useAsync(() => request<{ data: Cache }>(`/caches/${enc(cacheId)}`).then((r) => r.data), [cacheId, loads]);
+  const cache = useAsync(() => request<{ data: Cache }>(`/caches/${enc(cacheId)}`).then((r) => r.data), [cacheId]);
   const entries = useAsync(
     () => request<List<Entry>>(`/caches/${enc(cacheId)}/entries`, { query: { page, per_page: 25 } }),
-    [cacheId, page, loads],
+    [cacheId, page],
   );
   const [shown, setShown] = useState<Entry | null>(null);
   const [error, setError] = useState<unknown>(null);
@@ -68,7 +67,8 @@ export function CachePage({ cacheId }: { cacheId: string }) {
     act(async () => {
       await request(`/caches/${enc(c.id)}/entries/${enc(key)}`, { method: 'DELETE' });
       if (shown?.key === key) setShown(null);
-      setLoads((n) => n + 1);
+      cache.reload();
+      entries.reload();
       return `Removed the entry ${key}.`;
     });
   const clear = () =>

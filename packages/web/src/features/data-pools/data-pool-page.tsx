@@ -32,18 +32,20 @@ export function DataPoolPage({ poolId }: { poolId: string }) {
   const canWrite = useCanWrite();
   const [page, setPage] = useState(1);
   const [prefix, setPrefix] = useState('');
-  const [loads, setLoads] = useState(0);
-  const pool = useAsync(() => request<{ data: DataPool }>(`/data-pools/${enc(poolId)}`).then((r) => r.data), [poolId, loads]);
+  const pool = useAsync(() => request<{ data: DataPool }>(`/data-pools/${enc(poolId)}`).then((r) => r.data), [poolId]);
   const values = useAsync(
     () =>
       request<List<PoolValue>>(`/data-pools/${enc(poolId)}/values`, {
         query: { page, per_page: 25, 'filter[value]': prefix.trim() || undefined },
       }),
-    [poolId, page, prefix, loads],
+    [poolId, page, prefix],
   );
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
-  const reload = () => setLoads((n) => n + 1);
+  const reload = () => {
+    pool.reload();
+    values.reload();
+  };
 
   if (!pool.data)
     return pool.error ? <ErrorMessage error={pool.error} title="The data pool could not be loaded" /> : <p className="muted">Loading…</p>;

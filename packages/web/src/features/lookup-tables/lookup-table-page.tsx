@@ -32,17 +32,19 @@ const PER_PAGE = 25;
 export function LookupTablePage({ tableId }: { tableId: string }) {
   const canWrite = useCanWrite();
   const [page, setPage] = useState(1);
-  const [loads, setLoads] = useState(0);
-  const table = useAsync(() => request<{ data: LookupTable }>(`/lookup-tables/${enc(tableId)}`).then((r) => r.data), [tableId, loads]);
+  const table = useAsync(() => request<{ data: LookupTable }>(`/lookup-tables/${enc(tableId)}`).then((r) => r.data), [tableId]);
   const rows = useAsync(
     () => request<List<LookupRow>>(`/lookup-tables/${enc(tableId)}/rows`, { query: { page, per_page: PER_PAGE } }),
-    [tableId, page, loads],
+    [tableId, page],
   );
   const [editing, setEditing] = useState<{ left: string; right: string } | null>(null);
   const [adding, setAdding] = useState({ left: '', right: '' });
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
-  const reload = () => setLoads((n) => n + 1);
+  const reload = () => {
+    table.reload();
+    rows.reload();
+  };
 
   if (!table.data)
     return table.error ? (

@@ -20,8 +20,7 @@ const enc = encodeURIComponent;
 /** A notification group: who it reaches, how notify steps name it; change its members or delete it. */
 export function NotificationGroupPage({ groupId }: { groupId: string }) {
   const canWrite = useCanWrite();
-  const [loads, setLoads] = useState(0);
-  const group = useAsync(() => request<{ data: Group }>(`/notification-groups/${enc(groupId)}`).then((r) => r.data), [groupId, loads]);
+  const group = useAsync(() => request<{ data: Group }>(`/notification-groups/${enc(groupId)}`).then((r) => r.data), [groupId]);
   const [error, setError] = useState<unknown>(null);
   const [notice, setNotice] = useState('');
 
@@ -84,7 +83,7 @@ export function NotificationGroupPage({ groupId }: { groupId: string }) {
             group={g}
             onSaved={() => {
               setNotice('Saved the group.');
-              setLoads((n) => n + 1);
+              group.reload();
             }}
           />
         </>

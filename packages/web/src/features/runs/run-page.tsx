@@ -34,21 +34,30 @@ export function RunPage({ runId }: { runId: string }) {
         api.runChildren(runId).catch(() => [] as Run[]),
       ]);
       setLive(!TERMINAL_RUN_STATUSES.includes(run.status));
-      // The API links a retry to its original, not back: the flow's latest retries are searched for this run's.
-      const retries = (await api.listRuns({ flow_id: run.flow_id, trigger: 'retry', per_page: 100 })).data.filter(
-        (r) => r.retry_of_run_id === run.id,
-      );
-      return { run, logs, children, retries };
+      return { run, logs, children };
     },
     [runId],
     live ? LIVE_REFRESH_MS : undefined,
   );
+  // A live run cannot have been retried yet: the retries are looked up once it has finished, not on every poll.
+  const loaded = state.data?.run;
+  const finished = loaded ? TERMINAL_RUN_STATUSES.includes(loaded.status) : false;
+  const retriesState = useAsync(async () => {
+    if (!loaded || !finished) return [] as Run[];
+    // The API links a retry to its original, not back: the flow's latest retries are searched for this run's.
+    const found = await api
+      .listRuns({ flow_id: loaded.flow_id, trigger: 'retry', per_page: 100 })
+      .then((page) => page.data)
+      .catch(() => [] as Run[]);
+    return found.filter((r) => r.retry_of_run_id === loaded.id);
+  }, [loaded?.id, loaded?.flow_id, finished]);
   const [actionError, setActionError] = useState<unknown>(null);
   const [open, setOpen] = useState<string | null>(null);
 
   if (!state.data)
     return state.error ? <ErrorMessage error={state.error} title="The run could not be loaded" /> : <p className="muted">Loading…</p>;
-  const { run, logs, children, retries } = state.data;
+  const { run, logs, children } = state.data;
+  const retries = retriesState.data ?? [];
   const terminal = TERMINAL_RUN_STATUSES.includes(run.status);
 
   const retry = async () => {

@@ -70,19 +70,18 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const [busy, setBusy] = useState(false);
 
   // Leaving with unsaved code asks first; the draft on the server is what a deploy takes.
-  const unsaved = code !== null && script.data !== undefined && code !== script.data.code;
+  const dirty = code !== null && script.data !== undefined && code !== script.data.code;
   useEffect(() => {
-    if (!unsaved) return;
+    if (!dirty) return;
     const warn = (event: BeforeUnloadEvent) => event.preventDefault();
     window.addEventListener('beforeunload', warn);
     return () => window.removeEventListener('beforeunload', warn);
-  }, [unsaved]);
+  }, [dirty]);
 
   if (!script.data)
     return script.error ? <ErrorMessage error={script.error} title="The script could not be loaded" /> : <p className="muted">Loading…</p>;
   const s = script.data;
   const text = code ?? s.code ?? '';
-  const dirty = code !== null && code !== s.code;
   const problems = compileProblems(error);
   const deployedVersions = (versions.data ?? []).filter((v) => v.status !== 'draft');
   const showVersion = (number: number) =>

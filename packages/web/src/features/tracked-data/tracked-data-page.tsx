@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { request } from '../../api/client';
+import { api } from '../../api/endpoints';
 import type { List } from '../../api/types';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
@@ -37,7 +38,7 @@ export function TrackedDataPage() {
     from: '',
     to: '',
   }));
-  const flows = useAsync(() => request<List<{ id: string; name: string }>>('/flows', { query: { per_page: 100 } }), []);
+  const flows = useAsync(() => api.listFlows(), []);
   const [page, setPage] = useState(1);
   const set = (key: keyof typeof filters) => (e: { target: { value: string } }) => {
     setFilters({ ...filters, [key]: e.target.value });
