@@ -103,6 +103,11 @@ export const CREDENTIALS_KEY_FILE = 'credentials.key';
  */
 export async function loadOrCreateKeyFile(dataDir: string): Promise<CredentialKey> {
   const file = join(dataDir, CREDENTIALS_KEY_FILE);
+  const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+  if (existing !== undefined) return parseCredentialKey(existing.trim(), file);
   await mkdir(dataDir, { recursive: true });
   // Written whole to a temp file, then hard-linked into place: link() fails with EEXIST when another
   // process won, and nobody can read the key file while it is still empty (as with open 'wx' + write).

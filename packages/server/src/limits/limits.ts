@@ -68,18 +68,22 @@ export function createLimits(deps: {
   function takeRate(kind: 'start' | 'webhook', companyId: string, perMinute: number): Promise<void> | undefined {
     if (perMinute === 0) return undefined;
     const wait = limiter.take(`${kind}:${companyId}`, perMinute);
+    const check = (ms: number) => {
+      const refusal = rateLimited(kind, ms, perMinute);
+      if (refusal !== undefined) throw refuse(refusal);
+    };
     if (typeof wait === 'number') {
-      rateCheck(kind, wait, perMinute);
+      check(wait);
       return undefined;
     }
-    return wait.then((ms) => rateCheck(kind, ms, perMinute));
+    return wait.then(check);
   }
 
   function queueCheck(companyId: string, max: number): Promise<void> | undefined {
     if (max === 0) return undefined;
     const kept = queued.get(companyId);
     if (kept !== undefined && now() - kept.atMs < QUEUED_TTL_MS) {
-      if (kept.count >= max) throw queueFull(max);
+      if (kept.count >= max) throw refuse(queueFull(max));
       // Counted until the next read, so a burst inside one second cannot overshoot far.
       kept.count++;
       return undefined;
@@ -87,27 +91,21 @@ export function createLimits(deps: {
     return store.countQueuedRuns(companyId).then((count) => {
       if (queued.size > 10_000) queued.clear();
       queued.set(companyId, { count: count + 1, atMs: now() });
-      if (count >= max) throw queueFull(max);
+      if (count >= max) throw refuse(queueFull(max));
     });
   }
 
-  function admit(kind: 'start' | 'webhook', companyId: string): Promise<void> | undefined {
-    try {
-      const limits = cachedLimits(companyId);
-      const decided =
-        limits === undefined ? readLimits(companyId).then((read) => admitWith(kind, companyId, read)) : admitWith(kind, companyId, limits);
-      return decided?.catch((err: unknown) => {
-        throw refused(err);
-      });
-    } catch (err) {
-      throw refused(err);
-    }
+  /** Every refusal is made here, so it is counted where it happens. */
+  function refuse(err: AppError & { code: 'START_RATE_LIMITED' | 'WEBHOOK_RATE_LIMITED' | 'QUEUE_FULL' }): AppError {
+    deps.onRefused?.(err.code);
+    return err;
   }
 
-  function refused(err: unknown): unknown {
-    const code = (err as { code?: string } | null)?.code;
-    if (code === 'START_RATE_LIMITED' || code === 'WEBHOOK_RATE_LIMITED' || code === 'QUEUE_FULL') deps.onRefused?.(code);
-    return err;
+  function admit(kind: 'start' | 'webhook', companyId: string): Promise<void> | undefined {
+    const limits = cachedLimits(companyId);
+    return limits === undefined
+      ? readLimits(companyId).then((read) => admitWith(kind, companyId, read))
+      : admitWith(kind, companyId, limits);
   }
 
   function admitWith(kind: 'start' | 'webhook', companyId: string, limits: CompanyLimits): Promise<void> | undefined {
@@ -124,23 +122,27 @@ export function createLimits(deps: {
   };
 }
 
-function rateCheck(kind: 'start' | 'webhook', waitMs: number, perMinute: number): void {
-  if (waitMs <= 0) return;
+/** The refusal when the bucket says to wait; undefined when the call may go ahead. */
+function rateLimited(
+  kind: 'start' | 'webhook',
+  waitMs: number,
+  perMinute: number,
+): (AppError & { code: 'START_RATE_LIMITED' | 'WEBHOOK_RATE_LIMITED' }) | undefined {
+  if (waitMs <= 0) return undefined;
   const seconds = Math.max(1, Math.ceil(waitMs / 1000));
   const what = kind === 'start' ? 'starts' : 'webhook calls';
-  throw new AppError(
-    kind === 'start' ? 'START_RATE_LIMITED' : 'WEBHOOK_RATE_LIMITED',
-    `This company may make ${perMinute} ${what} per minute; try again in ${seconds} seconds.`,
-    { headers: { 'retry-after': String(seconds) } },
-  );
+  const code = kind === 'start' ? 'START_RATE_LIMITED' : 'WEBHOOK_RATE_LIMITED';
+  return new AppError(code, `This company may make ${perMinute} ${what} per minute; try again in ${seconds} seconds.`, {
+    headers: { 'retry-after': String(seconds) },
+  }) as AppError & { code: typeof code };
 }
 
-function queueFull(max: number): AppError {
+function queueFull(max: number): AppError & { code: 'QUEUE_FULL' } {
   return new AppError(
     'QUEUE_FULL',
     `This company has ${max} or more runs waiting; new runs are refused until some finish. Try again in ${QUEUE_FULL_RETRY_S} seconds.`,
     { headers: { 'retry-after': String(QUEUE_FULL_RETRY_S) } },
-  );
+  ) as AppError & { code: 'QUEUE_FULL' };
 }
 
 const OVERRIDE_FIELDS: Record<string, keyof CompanyLimits> = {
@@ -151,6 +153,15 @@ const OVERRIDE_FIELDS: Record<string, keyof CompanyLimits> = {
 
 /** The override setting's known fields with non-negative integer values; anything else is ignored. */
 export function parseOverride(raw: string): Partial<CompanyLimits> {
+  return integerFields<CompanyLimits>(raw, OVERRIDE_FIELDS, 0, Number.MAX_SAFE_INTEGER);
+}
+
+/**
+ * The named fields of a JSON object setting whose values are integers in [min, max], under their
+ * own names; bad JSON, other values and unknown fields are ignored. The limits and the retention
+ * windows share one `limits:<company id>` setting and read it with this.
+ */
+export function integerFields<T>(raw: string, fields: Record<string, keyof T>, min: number, max: number): Partial<T> {
   let value: unknown;
   try {
     value = JSON.parse(raw);
@@ -158,10 +169,10 @@ export function parseOverride(raw: string): Partial<CompanyLimits> {
     return {};
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
-  const out: Partial<CompanyLimits> = {};
-  for (const [name, field] of Object.entries(OVERRIDE_FIELDS)) {
+  const out: Partial<T> = {};
+  for (const [name, field] of Object.entries(fields)) {
     const v = (value as Record<string, unknown>)[name];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) out[field] = v;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) out[field] = v as T[keyof T];
   }
   return out;
 }

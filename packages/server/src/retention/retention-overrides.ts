@@ -1,4 +1,4 @@
-import { companyLimitsKey } from '../limits/limits.js';
+import { companyLimitsKey, integerFields } from '../limits/limits.js';
 
 /** A company's own retention windows, kept beside its limits in the `limits:<company id>` setting. */
 export interface RetentionOverride {
@@ -16,19 +16,7 @@ const FIELDS: Record<string, keyof RetentionOverride> = {
 
 /** The override setting's retention fields with positive integer values in range; anything else is ignored. */
 export function parseRetentionOverride(raw: string): RetentionOverride {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return {};
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
-  const out: RetentionOverride = {};
-  for (const [name, field] of Object.entries(FIELDS)) {
-    const v = (value as Record<string, unknown>)[name];
-    if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= MAX_RETENTION_HOURS) out[field] = v;
-  }
-  return out;
+  return integerFields<RetentionOverride>(raw, FIELDS, 1, MAX_RETENTION_HOURS);
 }
 
 /** Every company's retention override, by company id (the settings' key prefix is the limits one). */

@@ -1,4 +1,4 @@
-import type { RunStatus } from '@weft/schema';
+import { AppError, type RunStatus, TERMINAL_RUN_STATUSES } from '@weft/schema';
 import type { JournalWrite } from './types.js';
 
 /** A run's last step and its end, written together. */
@@ -15,4 +15,9 @@ export interface FinalStepStoreMethods {
     owner: string,
     outcome: { status: RunStatus; error?: string },
   ): Promise<{ ids: Record<string, string[]>; finished: boolean }>;
+}
+
+/** finishRun and recordFinalStep take terminal statuses only; anything else is a bug in the caller. */
+export function assertTerminal(status: RunStatus, method: 'finishRun' | 'recordFinalStep'): void {
+  if (!TERMINAL_RUN_STATUSES.includes(status)) throw new AppError('INTERNAL', `${method} needs a terminal status, got "${status}".`);
 }

@@ -134,8 +134,6 @@ export function createWorker(deps: WorkerDeps): Worker {
       signal,
       maxSteps: config.runMaxSteps,
     });
-    // A trigger record still held back (nothing ran after it) is written before the run finishes.
-    if (outcome.status !== 'interrupted') await journal.flush();
     if (outcome.status === 'interrupted') return 'interrupted';
     if (outcome.status === 'failure') return { status: 'failure', error: outcome.error };
     // A partial success keeps the caught failure as its summary; the run log lists the payloads sent down the catch path.
@@ -228,7 +226,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     run: Run,
     definition: FlowDefinition,
     stopSignal: { requested: boolean },
-  ): RunJournalPort & { flush(): Promise<void>; finish(outcome: RunEnd): Promise<boolean> } {
+  ): RunJournalPort & { finish(outcome: RunEnd): Promise<boolean> } {
     const triggerIds = new Set(definition.steps.filter((step) => step.shape === 'trigger').map((step) => step.id));
     // The claim just read the run: on its first claim nothing can be journalled yet, and the
     // stop flag is as fresh as it gets for the first step boundary.
@@ -330,16 +328,19 @@ export function createWorker(deps: WorkerDeps): Worker {
         stopCheckedAt = at;
         return (await store.getRun(run.companyId, run.id))?.stopRequested ?? false;
       },
-      flush: async () => {
-        await releaseHeldBack();
-      },
       finish: async (outcome) => {
-        await releaseHeldBack();
+        // A trigger record still held back goes in the same turn as the run's end, so both join one
+        // group commit, as recordStep sends it with the next step.
+        const earlier = releaseHeldBack();
         const write = finalWrite;
-        if (write === undefined) return store.finishRun(run.id, owner, outcome);
         finalWrite = undefined;
-        const { finished } = await store.recordFinalStep(run.id, run.companyId, toStoreWrite(write), owner, outcome);
-        publishLogs(write.logs);
+        const ended =
+          write === undefined
+            ? store.finishRun(run.id, owner, outcome)
+            : store.recordFinalStep(run.id, run.companyId, toStoreWrite(write), owner, outcome).then((r) => r.finished);
+        if (earlier !== undefined) await Promise.all([earlier, ended]);
+        const finished = await ended;
+        if (write !== undefined) publishLogs(write.logs);
         return finished;
       },
     };

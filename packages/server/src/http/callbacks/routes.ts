@@ -3,6 +3,7 @@ import { AppError, CALLBACK_TIMEOUT_DEFAULT_SECONDS, TERMINAL_RUN_STATUSES, type
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import { enqueueRun } from '../../queue/enqueue-run.js';
 import { triggerConfigOf } from '../../store/trigger-config.js';
 import type { FlowHead, FlowVersion, Run } from '../../store/types.js';
 import { notFound } from '../errors.js';
@@ -94,17 +95,7 @@ export async function callbackRoutes(app: FastifyInstance, _config: Config, { st
       expedite: true,
       input,
     });
-    queue
-      .enqueue({
-        runId: run.id,
-        companyId: run.companyId,
-        priority: run.priority,
-        expedite: run.expedite,
-        queuedAt: run.queuedAt,
-        // The run's spans join the caller's trace, as a start's or a webhook's do.
-        ...(request.weftTraceparent === undefined ? {} : { traceparent: request.weftTraceparent }),
-      })
-      .catch((err: unknown) => app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up'));
+    enqueueRun(queue, run, request.weftTraceparent, (obj, msg) => app.log.warn(obj, msg));
     reply.header(RUN_ID_HEADER, run.id);
 
     const timeoutMs = (callback.timeout_seconds ?? CALLBACK_TIMEOUT_DEFAULT_SECONDS) * 1000;

@@ -4,6 +4,7 @@ import { AppError, type PayloadFormat, type RunTrigger } from '@weft/schema';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import { enqueueRun } from '../../queue/enqueue-run.js';
 import type { PayloadInput, Run } from '../../store/types.js';
 import { notFound } from '../errors.js';
 import { runSummaryJson } from '../runs/serialize.js';
@@ -119,15 +120,8 @@ export async function startRoutes(app: FastifyInstance, config: Config, { store,
     });
     // Fault injection for the end-to-end tests: the process dies between commit and enqueue.
     if (config.testFault === 'exit-after-commit' && !replayed) process.kill(process.pid, 'SIGKILL');
-    if (!replayed) notify(run, request.weftTraceparent);
+    if (!replayed) enqueueRun(queue, run, request.weftTraceparent, (obj, msg) => app.log.warn(obj, msg));
     return { run, replayed };
-  }
-
-  function notify(run: Run, traceparent: string | undefined): void {
-    const job = { runId: run.id, companyId: run.companyId, priority: run.priority, expedite: run.expedite, queuedAt: run.queuedAt };
-    queue.enqueue(traceparent === undefined ? job : { ...job, traceparent }).catch((err) => {
-      app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up');
-    });
   }
 }
 

@@ -4,6 +4,7 @@ import { AppError, type PayloadFormat, type TriggerConfig } from '@weft/schema';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppDeps } from '../../app.js';
 import type { Config } from '../../config/index.js';
+import { enqueueRun } from '../../queue/enqueue-run.js';
 import { hashWebhookSecret, triggerConfigOf } from '../../store/trigger-config.js';
 import type { FlowHead, FlowVersion, PayloadInput, Store } from '../../store/types.js';
 import { notFound } from '../errors.js';
@@ -102,18 +103,7 @@ export async function webhookRoutes(app: FastifyInstance, _config: Config, { sto
       expedite: false,
       input,
     });
-    if (!replayed) {
-      queue
-        .enqueue({
-          runId: run.id,
-          companyId: run.companyId,
-          priority: run.priority,
-          expedite: run.expedite,
-          queuedAt: run.queuedAt,
-          ...(request.weftTraceparent === undefined ? {} : { traceparent: request.weftTraceparent }),
-        })
-        .catch((err: unknown) => app.log.warn({ err, runId: run.id }, 'enqueue failed; the reconciler will pick the run up'));
-    }
+    if (!replayed) enqueueRun(queue, run, request.weftTraceparent, (obj, msg) => app.log.warn(obj, msg));
 
     const response = webhook.response ?? {};
     reply.status(response.status ?? 200);
@@ -146,7 +136,6 @@ function checkHmac(request: FastifyRequest, raw: Buffer, key: string): void {
   }
 }
 
-/** The body as sent; without one, the query parameters (bar the secret) as a JSON object; else empty. */
 /**
  * The flow a public URL names (`/:companyId/:flowId?signature=<secret>`), once the signature is the
  * flow's webhook secret, and the query without the signature. Any mismatch is the same 404 as an
@@ -167,6 +156,7 @@ export async function signedFlow(
   return { flow, query };
 }
 
+/** The body as sent; without one, the query parameters (bar the secret) as a JSON object; else empty. */
 export function payloadOf(request: FastifyRequest, raw: Buffer, query: Record<string, unknown>, version: FlowVersion): PayloadInput {
   const meta = readMeta(request);
   if (request.method === 'GET' || raw.length === 0) {

@@ -1,9 +1,11 @@
-import { AppError, type PayloadFormat, TERMINAL_RUN_STATUSES } from '@weft/schema';
+import { AppError, type PayloadFormat } from '@weft/schema';
+import { assertTerminal } from '../final-step-types.js';
 import type { JournalWrite, RunLogInput, Store } from '../types.js';
 import { nowIso, type PostgresContext } from './context.js';
 import { statement } from './database.js';
 import { type PreparedPayload, preparePayload } from './payloads.js';
 import { toJournalRecord, toPayloadRecord, toRunLog } from './rows.js';
+import { FINISH_RUN } from './runs.js';
 import type { PayloadsTable, RunLogsTable, StepResultsTable } from './tables.js';
 
 type JournalMethods = Pick<
@@ -110,9 +112,8 @@ const BATCH_MAX_BYTES = 1024 * 1024;
 const BATCHES_IN_FLIGHT = 2;
 
 const SQL = {
-  // finishRun's statement (runs.ts): the same text, so the same prepared statement.
-  finish: statement(`UPDATE runs SET status = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`),
+  // finishRun's prepared statement.
+  finish: FINISH_RUN,
   journal: statement('SELECT * FROM step_results WHERE run_id = $1 ORDER BY seq'),
   recorded: statement(
     'SELECT s.outputs FROM step_results s JOIN runs r ON r.id = s.run_id WHERE s.run_id = $1 AND r.company_id = $2 AND s.item_key = $3',
@@ -167,11 +168,14 @@ function blobInsert(steps: PendingStep[], values: unknown[]): string | undefined
     }
   });
   if (blobs.size === 0) return undefined;
-  const rows = [...blobs.values()].map(({ payload, steps: of }) => {
-    values.push(of, payload.sha256, payload.bytes, payload.body);
-    const n = values.length;
-    return `($${n - 3}::integer[], $${n - 2}::text, $${n - 1}::bigint, $${n}::bytea)`;
-  });
+  // In content order, so two batches storing the same bodies take their row locks in one order.
+  const rows = [...blobs.values()]
+    .sort((a, b) => (a.payload.sha256 < b.payload.sha256 ? -1 : 1))
+    .map(({ payload, steps: of }) => {
+      values.push(of, payload.sha256, payload.bytes, payload.body);
+      const n = values.length;
+      return `($${n - 3}::integer[], $${n - 2}::text, $${n - 1}::bigint, $${n}::bytea)`;
+    });
   return `, b AS (
     INSERT INTO payload_blobs (sha256, bytes, body, created_at) SELECT v.sha256, v.bytes, v.body, $12::timestamptz
     FROM (VALUES ${rows.join(', ')}) AS v(steps, sha256, bytes, body) WHERE EXISTS (SELECT 1 FROM rec WHERE rec.n = ANY(v.steps))
@@ -250,11 +254,13 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
    * at once while fewer than BATCHES_IN_FLIGHT batches are under way, else with every step that
    * arrived meanwhile in one statement. Each step is still committed before recordStep returns,
    * so before its successors run. Steps submitted in one turn (a held-back trigger record and the
-   * next step) share a batch. A run with a batch in flight waits for it: no two batches of this
-   * process lock the same run, so they cannot deadlock on each other.
+   * next step) share a batch. A run with a batch in flight waits for it, so no two batches of this
+   * process lock the same run. They can still meet on shared rows (run totals, a body two runs
+   * store); a deadlock there fails the batch, whose steps are then retried one by one.
    */
   const waiting: PendingStep[] = [];
-  const runsInFlight = new Map<string, number>();
+  /** Runs with a step in a batch under way; takeBatch never puts such a run in a second batch. */
+  const runsInFlight = new Set<string>();
   let inFlight = 0;
   let scheduled = false;
 
@@ -274,14 +280,10 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
       const batch = takeBatch();
       if (batch.length === 0) return;
       inFlight++;
-      for (const step of batch) runsInFlight.set(step.runId, (runsInFlight.get(step.runId) ?? 0) + 1);
+      for (const step of batch) runsInFlight.add(step.runId);
       void sendBatch(batch).finally(() => {
         inFlight--;
-        for (const step of batch) {
-          const left = (runsInFlight.get(step.runId) ?? 1) - 1;
-          if (left === 0) runsInFlight.delete(step.runId);
-          else runsInFlight.set(step.runId, left);
-        }
+        for (const step of batch) runsInFlight.delete(step.runId);
         pump();
       });
     }
@@ -334,16 +336,16 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
       }
       // One statement, so nothing of the batch was written: each step is tried alone to learn
       // whose it was (a log the database refuses) or to get past a deadlock with another process.
-      await Promise.all(
-        batch.map(async (step) => {
-          try {
-            const [row] = await writeBatch([step]);
-            settle(step, row);
-          } catch (alone) {
-            step.failed(alone);
-          }
-        }),
-      );
+      // One after another, in arrival order: a run's steps keep their order, and a database that
+      // is down gets one statement at a time, not a pool's worth.
+      for (const step of batch) {
+        try {
+          const [row] = await writeBatch([step]);
+          settle(step, row);
+        } catch (alone) {
+          step.failed(alone);
+        }
+      }
       return;
     }
     batch.forEach((step, i) => {
@@ -431,9 +433,7 @@ export function journalMethods(ctx: PostgresContext): JournalMethods {
 
     // One statement with the step, which keeps the guarantee that a finished run never lacks its last step.
     async recordFinalStep(runId, companyId, write, owner, outcome) {
-      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
-        throw new AppError('INTERNAL', `recordFinalStep needs a terminal status, got "${outcome.status}".`);
-      }
+      assertTerminal(outcome.status, 'recordFinalStep');
       return record(runId, companyId, write, { owner, status: outcome.status, error: outcome.error ?? null });
     },
 

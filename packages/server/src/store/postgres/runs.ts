@@ -1,4 +1,5 @@
-import { AppError, TERMINAL_RUN_STATUSES } from '@weft/schema';
+import { AppError } from '@weft/schema';
+import { assertTerminal } from '../final-step-types.js';
 import { newIdAt } from '../ids.js';
 import type { CreateRunInput, CreateRunResult, Run, RunSort, Store } from '../types.js';
 import { normaliseTimestamp, nowIso, type PostgresContext, pageWindow } from './context.js';
@@ -67,6 +68,10 @@ const WHY_NOT_CREATED = statement(`SELECT
     ($6::text IS NULL OR EXISTS (SELECT 1 FROM runs WHERE id = $6 AND company_id = $1)) AS parent_ok,
     ($7::text IS NULL OR EXISTS (SELECT 1 FROM runs WHERE id = $7 AND company_id = $1)) AS retry_ok`);
 
+/** Ends a run its owner holds; also the journal's, for a final step whose run a late record ends. */
+export const FINISH_RUN = statement(`UPDATE runs SET status = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`);
+
 const SQL = {
   getRun: statement('SELECT * FROM runs WHERE id = $1 AND company_id = $2'),
   // A key whose run retention removed is free again.
@@ -89,8 +94,7 @@ const SQL = {
   release: statement(
     "UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2 AND status = 'running'",
   ),
-  finish: statement(`UPDATE runs SET status = $1, error = $2, finished_at = $3, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = $4 AND lease_owner = $5 AND status IN ('queued', 'running')`),
+  finish: FINISH_RUN,
   // A queued run stops at once; a running one is asked to. The status condition is rechecked on the
   // current row if a claim or finish got there first.
   stop: statement(`UPDATE runs SET stop_requested = true,
@@ -280,9 +284,7 @@ export function runMethods(ctx: PostgresContext): RunMethods {
     },
 
     async finishRun(runId, owner, outcome) {
-      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
-        throw new AppError('INTERNAL', `finishRun needs a terminal status, got "${outcome.status}".`);
-      }
+      assertTerminal(outcome.status, 'finishRun');
       return (await db.run(SQL.finish, [outcome.status, outcome.error ?? null, nowIso(), runId, owner])) > 0;
     },
 

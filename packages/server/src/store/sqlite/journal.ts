@@ -1,8 +1,10 @@
-import { AppError, type PayloadFormat, TERMINAL_RUN_STATUSES } from '@weft/schema';
+import { AppError, type PayloadFormat } from '@weft/schema';
+import { assertTerminal } from '../final-step-types.js';
 import type { JournalWrite, RunLogInput, Store } from '../types.js';
 import { nowIso, type SqliteContext } from './context.js';
 import { insertPayload, type PreparedPayload, preparePayload } from './payloads.js';
 import { toJournalRecord, toPayloadRecord, toRunLog } from './rows.js';
+import { FINISH_RUN_SQL } from './runs.js';
 import type { PayloadsTable, StepResultsTable } from './tables.js';
 
 type JournalMethods = Pick<
@@ -29,9 +31,8 @@ const SQL = {
   onePayloadOfRun: `SELECT r.company_id AS run_company, p.id, p.format, p.meta, p.sha256, p.body
     FROM runs r LEFT JOIN payloads p ON p.id = ? AND p.company_id = r.company_id WHERE r.id = ?`,
   payloadsOfCompany: 'SELECT id, format, meta, sha256, body FROM payloads WHERE company_id = ? AND id IN (SELECT value FROM json_each(?))',
-  // The same statement as finishRun's (runs.ts), so both share one prepared statement.
-  finish: `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = ? AND lease_owner = ? AND status IN ('queued', 'running')`,
+  // finishRun's statement, so both share one prepared statement.
+  finish: FINISH_RUN_SQL,
 } as const;
 
 /** The journal of completed steps, run logs and payload bodies. */
@@ -150,9 +151,7 @@ export function journalMethods(ctx: SqliteContext): JournalMethods {
     },
 
     async recordFinalStep(runId, companyId, write, owner, outcome) {
-      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
-        throw new AppError('INTERNAL', `recordFinalStep needs a terminal status, got "${outcome.status}".`);
-      }
+      assertTerminal(outcome.status, 'recordFinalStep');
       const outputs = await prepareOutputs(write);
       // One write, so one savepoint in the group commit: the step and the run's end commit together.
       return db.write(() => {

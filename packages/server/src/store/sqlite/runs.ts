@@ -1,5 +1,6 @@
 import { AppError, type RunStatus, TERMINAL_RUN_STATUSES } from '@weft/schema';
 import { type RawBuilder, sql } from 'kysely';
+import { assertTerminal } from '../final-step-types.js';
 import { newIdAt } from '../ids.js';
 import type { CreateRunInput, CreateRunResult, Run, RunSort, Store } from '../types.js';
 import { normaliseTimestamp, nowIso, type SqliteContext } from './context.js';
@@ -24,6 +25,10 @@ type RunMethods = Pick<
 
 const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
 
+/** Ends a run its owner holds; also the journal's, where a run's last step ends it in the same write. */
+export const FINISH_RUN_SQL = `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
+    WHERE id = ? AND lease_owner = ? AND status IN ('queued', 'running')`;
+
 // The hot paths (create, claim, finish) are fixed SQL on cached prepared statements: Kysely's
 // compile step would cost more than the statement itself.
 const SQL = {
@@ -45,8 +50,7 @@ const SQL = {
   renew: "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'",
   release:
     "UPDATE runs SET status = 'queued', lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ? AND status = 'running'",
-  finish: `UPDATE runs SET status = ?, error = ?, finished_at = ?, lease_owner = NULL, lease_expires_at = NULL
-    WHERE id = ? AND lease_owner = ? AND status IN ('queued', 'running')`,
+  finish: FINISH_RUN_SQL,
   stopQueued: "UPDATE runs SET status = 'stopped', stop_requested = 1, finished_at = ? WHERE id = ? AND status = 'queued'",
   stopRunning: "UPDATE runs SET stop_requested = 1 WHERE id = ? AND status = 'running'",
   // Forced onto the partial index: it holds only running runs, while the planner might otherwise
@@ -236,9 +240,7 @@ export function runMethods(ctx: SqliteContext): RunMethods {
     },
 
     async finishRun(runId, owner, outcome) {
-      if (!TERMINAL_RUN_STATUSES.includes(outcome.status)) {
-        throw new AppError('INTERNAL', `finishRun needs a terminal status, got "${outcome.status}".`);
-      }
+      assertTerminal(outcome.status, 'finishRun');
       return db.writeOne(() => stmt(SQL.finish).run(outcome.status, outcome.error ?? null, nowIso(), runId, owner).changes > 0);
     },
 
