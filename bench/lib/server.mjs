@@ -40,12 +40,23 @@ export function readRss(pid) {
 }
 
 /**
+ * The variables `npm start` sets for the process (`NAME=${NAME:-default}` in package.json's start
+ * script, e.g. glibc's MALLOC_TRIM_THRESHOLD_), so the bench runs the server as `npm start` would.
+ */
+export function npmStartEnv(cwd) {
+  const script = JSON.parse(readFileSync(`${cwd}/package.json`, 'utf8')).scripts.start;
+  const env = {};
+  for (const [, name, fallback] of script.matchAll(/\b(\w+)=\$\{\1:-([^}]*)\}/g)) env[name] = process.env[name] ?? fallback;
+  return env;
+}
+
+/**
  * Starts `node packages/cli/dist/main.js start` (or the role in `args`, e.g. `['worker']`) with only the given WEFT_* settings (inherited
  * WEFT_* variables are dropped so a developer's shell cannot change the benchmark).
  */
 export function startServer({ cwd, env: weftEnv, nodeArgs = [], args = ['start'] }) {
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('WEFT_')));
-  Object.assign(env, weftEnv);
+  Object.assign(env, npmStartEnv(cwd), weftEnv);
   const child = spawn(process.execPath, [...nodeArgs, 'packages/cli/dist/main.js', ...args], {
     cwd,
     env,
