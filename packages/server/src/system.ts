@@ -97,7 +97,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     outcome.status !== 'failure'
       ? Promise.resolve()
       : sendRunFailureEmails({ store, mailer, log: (msg, extra) => app.log.warn(extra ?? {}, msg) }, run, outcome.error);
-  const ops = openOperations(config, store, { retention: options.worker !== false, logStream: options.logStream });
+  const metrics = createMetrics({ events, queue });
+  const ops = openOperations(config, store, { retention: options.worker !== false, metrics, logStream: options.logStream });
   const worker =
     options.worker === false
       ? undefined
@@ -112,8 +113,6 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
           tracing: ops.tracing,
           logger: ops.logger?.child({ component: 'worker' }),
         });
-  const metrics = createMetrics({ events, queue });
-  ops.attachMetrics(metrics.registry);
   const app = await buildApp(config, { store, queue, auth, events, metrics, limits: ops.limits, logger: ops.logger, tracing: ops.tracing });
   await worker?.start();
   ops.retention?.start();

@@ -3,12 +3,18 @@ import type { Queue } from '../queue/types.js';
 import type { RunEvents } from '../worker/run-events.js';
 
 /**
- * Prometheus metrics of one process. Counters are fed from the live run events (the worker
+ * Prometheus metrics of one process. Run counters are fed from the live run events (the worker
  * already publishes them for server-sent events), so the worker needs no metrics code of its own.
+ * Every counter exists from construction: the parts that count (limits, retention) are handed
+ * these functions when they are made, so nothing they count before the first scrape is lost.
  */
 export interface Metrics {
   registry: Registry;
   observeHttp(method: string, route: string, status: number, seconds: number): void;
+  /** A start or webhook call refused by the per-company limits, by error code. */
+  countRefused(code: string): void;
+  /** Rows retention deleted, by kind. */
+  countRetentionDeleted(kind: 'run_logs' | 'payloads', count: number): void;
 }
 
 export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metrics {
@@ -41,6 +47,18 @@ export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metric
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
     registers: [registry],
   });
+  const refused = new Counter({
+    name: 'weft_admission_refused_total',
+    help: 'Starts and webhook calls refused by the per-company limits, by error code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  const retentionDeleted = new Counter({
+    name: 'weft_retention_deleted_total',
+    help: 'Rows deleted by retention, by kind (run_logs, payloads).',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'weft_queue_depth',
     help: 'Jobs waiting in this process’s view of the queue.',
@@ -67,6 +85,12 @@ export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metric
     registry,
     observeHttp(method, route, status, seconds) {
       http.observe({ method, route, status: String(status) }, seconds);
+    },
+    countRefused(code) {
+      refused.inc({ code });
+    },
+    countRetentionDeleted(kind, count) {
+      retentionDeleted.inc({ kind }, count);
     },
   };
 }
