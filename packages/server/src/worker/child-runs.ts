@@ -1,7 +1,8 @@
 import { type ChildRun, type ChildRuns, Payload } from '@weft/engine';
 import { AppError } from '@weft/schema';
 import type { Queue } from '../queue/types.js';
-import type { Flow, Run, Store } from '../store/types.js';
+import type { Run, Store } from '../store/types.js';
+import { resolveFlowReference } from './flow-reference.js';
 
 /** How many runs deep a chain of run_flow steps may go (parent → child → grandchild …). */
 export const RUN_FLOW_MAX_DEPTH = 8;
@@ -23,19 +24,6 @@ function childOf(run: Run): ChildRun {
  * key the step derives makes a resumed parent find its first children instead of making new ones.
  */
 export function createChildRuns({ store, queue, log }: ChildRunsDeps): ChildRuns {
-  async function findFlow(companyId: string, reference: string): Promise<Flow> {
-    const byId = await store.getFlow(companyId, reference);
-    if (byId) return byId;
-    const named = await store.listFlows(companyId, { name: reference }, { page: 1, perPage: 100 });
-    const exact = named.rows.filter((f) => f.name === reference);
-    if (exact.length === 1) return exact[0]!;
-    if (exact.length > 1)
-      throw new AppError('NOT_FOUND', `run_flow: ${exact.length} flows are named "${reference}"; name the flow by its id instead.`, {
-        retryable: false,
-      });
-    throw new AppError('NOT_FOUND', `run_flow: there is no flow "${reference}" (by id or name) in this company.`, { retryable: false });
-  }
-
   /** The flows of the parent and its ancestors, nearest first; refuses a chain deeper than the limit. */
   async function ancestry(companyId: string, parentRunId: string): Promise<string[]> {
     const flows: string[] = [];
@@ -59,7 +47,9 @@ export function createChildRuns({ store, queue, log }: ChildRunsDeps): ChildRuns
   return {
     async start(input) {
       const companyId = input.parent.companyId;
-      const flow = await findFlow(companyId, input.flow);
+      const found = await resolveFlowReference(store, companyId, input.flow);
+      if ('problem' in found) throw new AppError('NOT_FOUND', `run_flow: ${found.problem}.`, { retryable: false });
+      const { flow } = found;
       const ancestors = await ancestry(companyId, input.parent.id);
       if (flow.id === input.parent.flowId || ancestors.includes(flow.id)) {
         throw new AppError(

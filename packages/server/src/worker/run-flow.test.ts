@@ -240,7 +240,7 @@ describe('run_flow with the real store, queue and worker', () => {
     });
   });
 
-  it('fails the step clearly for an unknown flow or version, a disabled flow and one never deployed', async () => {
+  it('fails the step clearly for an unknown flow or version, a name two flows share, a disabled flow and one never deployed', async () => {
     const draftOnly = (
       await sys.app.inject({ method: 'POST', url: '/api/v1/flows', headers: h, payload: { name: 'Never deployed', definition: doubler } })
     ).json().data;
@@ -255,6 +255,9 @@ describe('run_flow with the real store, queue and worker', () => {
     ];
     await deployed('Doubler 3', doubler);
     cases.push([{ flow: 'Doubler 3', version: 99 }, 'has no version 99']);
+    await deployed('Twin at run time', doubler);
+    await deployed('Twin at run time', doubler);
+    cases.push([{ flow: 'Twin at run time' }, '2 flows are named \\"Twin at run time\\"; name the flow by its id']);
     for (const [config, message] of cases) {
       // Unknown flows and versions are refused at save; the store takes them, as when a flow is deleted later.
       const main = (

@@ -1,10 +1,9 @@
 import { AppError, type FlowDefinition, runFlowSelfReferences } from '@weft/schema';
 import type { Flow, FlowVersion, Store } from '../../store/types.js';
+import { resolveFlowReference } from '../../worker/flow-reference.js';
 
 /** How many flows the cycle search follows at most; deeper chains are left to the run-time check. */
 const SEARCH_MAX_FLOWS = 50;
-
-type Found = { flow: Flow } | { problem: string };
 
 /**
  * Checks the run_flow steps of a definition against the company's flows (spec/flows.md §1: the
@@ -30,7 +29,7 @@ export async function assertRunFlowReferences(store: Store, version: FlowVersion
       const reference = runFlowReference(step);
       if (reference === undefined) continue;
       const at = `steps[${index}].config`;
-      const found = await findFlow(store, flow.companyId, reference);
+      const found = await resolveFlowReference(store, flow.companyId, reference);
       if ('problem' in found) {
         add(`${at}.flow`, found.problem);
         continue;
@@ -67,19 +66,9 @@ async function pathBackTo(store: Store, target: Flow, start: Flow): Promise<stri
     for (const step of deployed?.definition.steps ?? []) {
       const reference = runFlowReference(step);
       if (reference === undefined) continue;
-      const next = await findFlow(store, flow.companyId, reference);
+      const next = await resolveFlowReference(store, flow.companyId, reference);
       if ('flow' in next) queue.push({ flow: next.flow, path: [...path, flow.name] });
     }
   }
   return undefined;
-}
-
-async function findFlow(store: Store, companyId: string, reference: string): Promise<Found> {
-  const byId = await store.getFlow(companyId, reference);
-  if (byId) return { flow: byId };
-  const named = await store.listFlows(companyId, { name: reference }, { page: 1, perPage: 100 });
-  const exact = named.rows.filter((f) => f.name === reference);
-  if (exact.length === 1) return { flow: exact[0]! };
-  if (exact.length > 1) return { problem: `${exact.length} flows are named "${reference}"; name the flow by its id` };
-  return { problem: `there is no flow "${reference}" (by id or exact name) in this company` };
 }
