@@ -5,6 +5,7 @@ import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
+import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -40,24 +41,13 @@ export function CachePage({ cacheId }: { cacheId: string }) {
     [cacheId, page],
   );
   const [shown, setShown] = useState<Entry | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
+  const { act, error, notice } = useAction();
 
   if (!cache.data)
     return cache.error ? <ErrorMessage error={cache.error} title="The cache could not be loaded" /> : <p className="muted">Loading…</p>;
   const c = cache.data;
   const list = entries.data?.data ?? [];
 
-  const act = async (what: () => Promise<string>) => {
-    setError(null);
-    setNotice('');
-    try {
-      const said = await what();
-      if (said) setNotice(said);
-    } catch (err) {
-      setError(err);
-    }
-  };
   const show = (key: string) =>
     act(async () => {
       setShown((await request<{ data: Entry }>(`/caches/${enc(c.id)}/entries/${enc(key)}`)).data);

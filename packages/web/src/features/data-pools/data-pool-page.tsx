@@ -8,6 +8,7 @@ import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
 import { RenameForm } from '../../components/rename-form';
+import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -40,29 +41,17 @@ export function DataPoolPage({ poolId }: { poolId: string }) {
       }),
     [poolId, page, prefix],
   );
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
   const reload = () => {
     pool.reload();
     values.reload();
   };
+  const { act, error, notice, setNotice } = useAction(reload);
 
   if (!pool.data)
     return pool.error ? <ErrorMessage error={pool.error} title="The data pool could not be loaded" /> : <p className="muted">Loading…</p>;
   const p = pool.data;
   const list = values.data?.data ?? [];
 
-  const act = async (what: () => Promise<string>) => {
-    setError(null);
-    setNotice('');
-    try {
-      const said = await what();
-      if (said) setNotice(said);
-      reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
   const exportCsv = () =>
     act(async () => {
       saveBlob(await requestBlob(`/data-pools/${enc(p.id)}/values/export`), `${p.name}.csv`);

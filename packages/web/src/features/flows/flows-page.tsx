@@ -7,6 +7,7 @@ import { ErrorMessage } from '../../components/error-message';
 import { shortId } from '../../components/format';
 import { Pager } from '../../components/pager';
 import { StatusBadge } from '../../components/status-badge';
+import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
 import { Link, navigate } from '../../router';
 
@@ -26,8 +27,8 @@ export function FlowsPage() {
   // The server searches and filters, so flows beyond the first page are found too.
   const flows = useAsync(() => api.listFlows({ ...query, page, per_page: PER_PAGE }), [query, page]);
   const [newName, setNewName] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
+  // An action on the list reloads it.
+  const { act, error, setError, notice } = useAction(flows.reload);
   const filtering = Object.values(query).some((v) => v !== undefined);
   const filter =
     <T,>(set: (v: T) => void) =>
@@ -35,18 +36,6 @@ export function FlowsPage() {
       set(v);
       setPage(1);
     };
-
-  /** Runs an action on the list, showing its outcome or its error. */
-  const act = async (what: () => Promise<string>) => {
-    setError(null);
-    setNotice('');
-    try {
-      setNotice(await what());
-      flows.reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
 
   const create = async (event: FormEvent) => {
     event.preventDefault();

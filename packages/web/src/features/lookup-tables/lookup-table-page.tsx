@@ -8,6 +8,7 @@ import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { Pager } from '../../components/pager';
 import { RenameForm } from '../../components/rename-form';
+import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -39,12 +40,11 @@ export function LookupTablePage({ tableId }: { tableId: string }) {
   );
   const [editing, setEditing] = useState<{ left: string; right: string } | null>(null);
   const [adding, setAdding] = useState({ left: '', right: '' });
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
   const reload = () => {
     table.reload();
     rows.reload();
   };
+  const { act, error, notice, setNotice } = useAction(reload);
 
   if (!table.data)
     return table.error ? (
@@ -55,16 +55,6 @@ export function LookupTablePage({ tableId }: { tableId: string }) {
   const t = table.data;
   const list = rows.data?.data ?? [];
 
-  const act = async (what: () => Promise<string>) => {
-    setError(null);
-    setNotice('');
-    try {
-      setNotice(await what());
-      reload();
-    } catch (err) {
-      setError(err);
-    }
-  };
   const upsert = (row: LookupRow) => request(`/lookup-tables/${enc(t.id)}/rows`, { method: 'POST', body: { rows: [row] } });
   const add = (event: FormEvent) => {
     event.preventDefault();

@@ -5,6 +5,7 @@ import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
 import { RenameForm } from '../../components/rename-form';
 import { StatusBadge } from '../../components/status-badge';
+import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
 import { useCanWrite } from '../../components/use-can-write';
 import { Link, navigate } from '../../router';
@@ -65,9 +66,7 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
   const [testVersion, setTestVersion] = useState('');
   const [shown, setShown] = useState<{ number: number; code: string } | null>(null);
   const [result, setResult] = useState<TestResult | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState('');
-  const [busy, setBusy] = useState(false);
+  const { act, busy, error, notice, setNotice } = useAction();
 
   // Leaving with unsaved code asks first; the draft on the server is what a deploy takes.
   const dirty = code !== null && script.data !== undefined && code !== script.data.code;
@@ -91,18 +90,6 @@ export function ScriptPage({ scriptId }: { scriptId: string }) {
       return '';
     });
 
-  const act = async (what: () => Promise<string>) => {
-    setBusy(true);
-    setError(null);
-    setNotice('');
-    try {
-      setNotice(await what());
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
   const save = async () => {
     if (dirty) await request(`/scripts/${enc(s.id)}`, { method: 'PATCH', body: { code: text } });
   };
