@@ -4,6 +4,7 @@ import type { List } from '../../api/types';
 import { CopyableId } from '../../components/copy-button';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
+import { type Column, cell, Table } from '../../components/generic-table';
 import { Pager } from '../../components/pager';
 import { useAction } from '../../components/use-action';
 import { useAsync } from '../../components/use-async';
@@ -68,6 +69,29 @@ export function CachePage({ cacheId }: { cacheId: string }) {
       navigate('/caches');
       return '';
     });
+  const columns: Column<Entry>[] = [
+    { label: 'Key', render: (e) => <code>{e.key}</code> },
+    { label: 'Format', render: (e) => cell('format', e.format) },
+    { label: 'Bytes', render: (e) => cell('bytes', e.bytes) },
+    { label: 'Changed', render: (e) => cell('updated_at', e.updated_at) },
+    // No expiry is a fact about the entry, not a missing value: say so rather than show a dash.
+    { label: 'Expires', render: (e) => (e.expires_at ? cell('expires_at', e.expires_at) : 'never') },
+    {
+      label: 'Actions',
+      render: (e) => (
+        <div className="row">
+          <button type="button" onClick={() => void show(e.key)} aria-label={`Show ${e.key}`}>
+            Show
+          </button>
+          {canWrite ? (
+            <button type="button" className="danger" onClick={() => void removeEntry(e.key)} aria-label={`Remove ${e.key}`}>
+              Remove
+            </button>
+          ) : null}
+        </div>
+      ),
+    },
+  ];
 
   return (
     <main>
@@ -96,47 +120,7 @@ export function CachePage({ cacheId }: { cacheId: string }) {
       <h2>Entries</h2>
       <ErrorMessage error={entries.error} title="The entries could not be loaded" />
       {entries.data && list.length === 0 ? <p className="empty">The cache is empty: a cache_add step fills it when a run passes.</p> : null}
-      {list.length > 0 ? (
-        <div className="table-scroll">
-          <table className="list cards" data-testid="cache-entries">
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Format</th>
-                <th scope="col">Bytes</th>
-                <th scope="col">Changed</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((e) => (
-                <tr key={e.key}>
-                  <td data-label="Key">
-                    <code>{e.key}</code>
-                  </td>
-                  <td data-label="Format">{e.format}</td>
-                  <td data-label="Bytes">{e.bytes}</td>
-                  <td data-label="Changed">{formatTime(e.updated_at)}</td>
-                  <td data-label="Expires">{e.expires_at ? formatTime(e.expires_at) : 'never'}</td>
-                  <td data-label="Actions">
-                    <div className="row">
-                      <button type="button" onClick={() => void show(e.key)} aria-label={`Show ${e.key}`}>
-                        Show
-                      </button>
-                      {canWrite ? (
-                        <button type="button" className="danger" onClick={() => void removeEntry(e.key)} aria-label={`Remove ${e.key}`}>
-                          Remove
-                        </button>
-                      ) : null}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {list.length > 0 ? <Table rows={list} columns={columns} rowKey={(e) => e.key} testId="cache-entries" /> : null}
       <Pager meta={entries.data?.meta} onPage={setPage} label="Entries" />
       {shown ? (
         <section className="card" aria-label={`Content of ${shown.key}`}>

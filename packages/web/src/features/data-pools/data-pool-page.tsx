@@ -6,6 +6,7 @@ import { CsvImport } from '../../components/csv-import';
 import { saveBlob } from '../../components/download';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
+import { type Column, cell, Table } from '../../components/generic-table';
 import { Pager } from '../../components/pager';
 import { RenameForm } from '../../components/rename-form';
 import { useAction } from '../../components/use-action';
@@ -27,6 +28,12 @@ interface PoolValue {
 }
 
 const enc = encodeURIComponent;
+
+const VALUE_COLUMNS: Column<PoolValue>[] = [
+  { label: 'Value', render: (v) => <code>{v.value}</code> },
+  { label: 'First seen', render: (v) => cell('first_seen', v.first_seen) },
+  { label: 'Last seen', render: (v) => cell('last_seen', v.last_seen) },
+];
 
 /** A data pool: the values dedupe steps have seen (searchable, paged), CSV import and export, forget all. */
 export function DataPoolPage({ poolId }: { poolId: string }) {
@@ -135,30 +142,7 @@ export function DataPoolPage({ poolId }: { poolId: string }) {
           {prefix.trim() ? 'No value starts with that.' : 'No values yet: a dedupe step adds the values it sees, or import a CSV file.'}
         </p>
       ) : null}
-      {list.length > 0 ? (
-        <div className="table-scroll">
-          <table className="list cards" data-testid="pool-values">
-            <thead>
-              <tr>
-                <th scope="col">Value</th>
-                <th scope="col">First seen</th>
-                <th scope="col">Last seen</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((v) => (
-                <tr key={v.value}>
-                  <td data-label="Value">
-                    <code>{v.value}</code>
-                  </td>
-                  <td data-label="First seen">{formatTime(v.first_seen)}</td>
-                  <td data-label="Last seen">{formatTime(v.last_seen)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {list.length > 0 ? <Table rows={list} columns={VALUE_COLUMNS} rowKey={(v) => v.value} testId="pool-values" /> : null}
       <Pager meta={values.data?.meta} onPage={setPage} label="Values" />
       {canWrite ? (
         <CsvImport

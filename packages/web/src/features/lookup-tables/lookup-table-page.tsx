@@ -6,6 +6,7 @@ import { CsvImport } from '../../components/csv-import';
 import { saveBlob } from '../../components/download';
 import { ErrorMessage } from '../../components/error-message';
 import { formatTime } from '../../components/format';
+import { type Column, Table } from '../../components/generic-table';
 import { Pager } from '../../components/pager';
 import { RenameForm } from '../../components/rename-form';
 import { useAction } from '../../components/use-action';
@@ -90,6 +91,45 @@ export function LookupTablePage({ tableId }: { tableId: string }) {
       navigate('/lookup-tables');
       return '';
     });
+  const columns: Column<LookupRow>[] = [
+    { label: 'Left', render: (row) => <code>{row.left}</code> },
+    {
+      label: 'Right',
+      render: (row) =>
+        editing?.left === row.left ? (
+          <form onSubmit={saveEdit} className="row">
+            <input
+              aria-label={`Right value of ${row.left}`}
+              value={editing.right}
+              maxLength={1000}
+              onChange={(e) => setEditing({ left: row.left, right: e.target.value })}
+            />
+            <button type="submit" className="primary">
+              Save
+            </button>
+            <button type="button" onClick={() => setEditing(null)}>
+              Cancel
+            </button>
+          </form>
+        ) : (
+          <code>{row.right}</code>
+        ),
+    },
+  ];
+  if (canWrite)
+    columns.push({
+      label: 'Actions',
+      render: (row) => (
+        <div className="row">
+          <button type="button" onClick={() => setEditing(row)} aria-label={`Edit ${row.left}`}>
+            Edit
+          </button>
+          <button type="button" className="danger" onClick={() => void removeRow(row.left)} aria-label={`Delete ${row.left}`}>
+            Delete
+          </button>
+        </div>
+      ),
+    });
 
   return (
     <main>
@@ -137,60 +177,7 @@ export function LookupTablePage({ tableId }: { tableId: string }) {
       {rows.data && list.length === 0 ? (
         <p className="empty">No rows yet. {canWrite ? 'Add one below or import a CSV file with the header left,right.' : ''}</p>
       ) : null}
-      {list.length > 0 ? (
-        <div className="table-scroll">
-          <table className="list cards" data-testid="lookup-rows">
-            <thead>
-              <tr>
-                <th scope="col">Left</th>
-                <th scope="col">Right</th>
-                {canWrite ? <th scope="col">Actions</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((row) => (
-                <tr key={row.left}>
-                  <td data-label="Left">
-                    <code>{row.left}</code>
-                  </td>
-                  <td data-label="Right">
-                    {editing?.left === row.left ? (
-                      <form onSubmit={saveEdit} className="row">
-                        <input
-                          aria-label={`Right value of ${row.left}`}
-                          value={editing.right}
-                          maxLength={1000}
-                          onChange={(e) => setEditing({ left: row.left, right: e.target.value })}
-                        />
-                        <button type="submit" className="primary">
-                          Save
-                        </button>
-                        <button type="button" onClick={() => setEditing(null)}>
-                          Cancel
-                        </button>
-                      </form>
-                    ) : (
-                      <code>{row.right}</code>
-                    )}
-                  </td>
-                  {canWrite ? (
-                    <td data-label="Actions">
-                      <div className="row">
-                        <button type="button" onClick={() => setEditing(row)} aria-label={`Edit ${row.left}`}>
-                          Edit
-                        </button>
-                        <button type="button" className="danger" onClick={() => void removeRow(row.left)} aria-label={`Delete ${row.left}`}>
-                          Delete
-                        </button>
-                      </div>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {list.length > 0 ? <Table rows={list} columns={columns} rowKey={(row) => row.left} testId="lookup-rows" /> : null}
       <Pager meta={rows.data?.meta} onPage={setPage} label="Rows" />
       {canWrite ? (
         <>

@@ -2,10 +2,10 @@ import { type ReactNode, useState } from 'react';
 import { request } from '../../api/client';
 import type { List } from '../../api/types';
 import { ErrorMessage } from '../../components/error-message';
+import { type Column, cell, Table } from '../../components/generic-table';
 import { Pager } from '../../components/pager';
 import { useAsync } from '../../components/use-async';
 import { Link } from '../../router';
-import { type Column, cell, Table } from './generic-table';
 import type { Resource } from './resources';
 
 type Row = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { request } from '../../api/client';
 import { api } from '../../api/endpoints';
 import type { List } from '../../api/types';
 import { ErrorMessage } from '../../components/error-message';
-import { formatTime } from '../../components/format';
+import { type Column, cell, Table } from '../../components/generic-table';
 import { Pager } from '../../components/pager';
 import { useAsync } from '../../components/use-async';
 import { Link, useLocation } from '../../router';
@@ -19,6 +19,22 @@ interface Tracked {
 }
 
 const enc = encodeURIComponent;
+
+const COLUMNS: Column<Tracked>[] = [
+  { label: 'Entity', render: (r) => cell('entity', r.entity) },
+  { label: 'Value', render: (r) => <code>{r.value}</code> },
+  { label: 'When', render: (r) => cell('created_at', r.created_at) },
+  { label: 'Flow', render: (r) => <Link to={`/flows/${enc(r.flow_id)}`}>open the flow</Link> },
+  {
+    label: 'Run',
+    render: (r) => (
+      <Link to={`/runs/${enc(r.flow_run_id)}`} aria-label={`Open the run that tracked ${r.value}`}>
+        open the run
+      </Link>
+    ),
+  },
+  { label: 'Step', render: (r) => <code>{r.step_id}</code> },
+];
 
 /** The day after a yyyy-mm-dd day, as the API's `to` is exclusive and people mean "up to and including". */
 export function dayAfter(day: string): string {
@@ -100,44 +116,7 @@ export function TrackedDataPage() {
             : 'Nothing tracked yet. A track_data step in a flow records values as runs pass it.'}
         </p>
       ) : null}
-      {rows.length > 0 ? (
-        <div className="table-scroll">
-          <table className="list cards" data-testid="tracked-data">
-            <thead>
-              <tr>
-                <th scope="col">Entity</th>
-                <th scope="col">Value</th>
-                <th scope="col">When</th>
-                <th scope="col">Flow</th>
-                <th scope="col">Run</th>
-                <th scope="col">Step</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td data-label="Entity">{r.entity}</td>
-                  <td data-label="Value">
-                    <code>{r.value}</code>
-                  </td>
-                  <td data-label="When">{formatTime(r.created_at)}</td>
-                  <td data-label="Flow">
-                    <Link to={`/flows/${enc(r.flow_id)}`}>open the flow</Link>
-                  </td>
-                  <td data-label="Run">
-                    <Link to={`/runs/${enc(r.flow_run_id)}`} aria-label={`Open the run that tracked ${r.value}`}>
-                      open the run
-                    </Link>
-                  </td>
-                  <td data-label="Step">
-                    <code>{r.step_id}</code>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      {rows.length > 0 ? <Table rows={rows} columns={COLUMNS} rowKey={(r) => r.id} testId="tracked-data" /> : null}
       <Pager meta={list.data?.meta} onPage={setPage} label="Tracked data" />
     </main>
   );

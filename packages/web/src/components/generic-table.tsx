@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import { formatTime } from '../../components/format';
+import { formatTime } from './format';
 
 export interface Column<T> {
   label: string;
@@ -17,6 +17,7 @@ export function cell(key: string, value: unknown): ReactNode {
   return String(value);
 }
 
+/** Rows as a list table; on a phone each row becomes a card whose cells are labelled with their column. */
 export function Table<T>({
   rows,
   columns,
