@@ -213,7 +213,7 @@ describe('tokens', () => {
     expect(claims).toMatchObject({ sub: user.id, cid: user.companyId, role: 'administrator' });
     expect(typeof claims.jti).toBe('string');
     expect(claims.exp).toBe(Math.floor(clockMs / 1000) + 3600);
-    expect(await store.getToken(claims.jti!)).toMatchObject({ userId: user.id, revokedAt: null });
+    expect(await store.getTokenGrant(claims.jti!)).toMatchObject({ userId: user.id, revokedAt: null, role: 'administrator' });
   });
 
   it('are refused once expired', async () => {

@@ -257,22 +257,23 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
       it('records a token and revokes it', async () => {
         const { a, adminA } = await twoTenants();
         await store.createToken({ id: 'tok-1', userId: adminA.id, companyId: a, expiresAt: '2030-01-02T00:00:00.000Z' });
-        expect(await store.getToken('tok-1')).toEqual({
+        expect(await store.getTokenGrant('tok-1')).toEqual({
           id: 'tok-1',
           userId: adminA.id,
           companyId: a,
           expiresAt: '2030-01-02T00:00:00.000Z',
           revokedAt: null,
+          role: 'administrator',
         });
         await store.revokeToken('tok-1');
-        const revoked = await store.getToken('tok-1');
+        const revoked = await store.getTokenGrant('tok-1');
         expect(revoked?.revokedAt).not.toBeNull();
         await store.revokeToken('tok-1');
-        expect((await store.getToken('tok-1'))?.revokedAt).toBe(revoked?.revokedAt);
+        expect((await store.getTokenGrant('tok-1'))?.revokedAt).toBe(revoked?.revokedAt);
       });
 
       it('returns undefined for an unknown token and ignores revoking one', async () => {
-        expect(await store.getToken('nope')).toBeUndefined();
+        expect(await store.getTokenGrant('nope')).toBeUndefined();
         await expect(store.revokeToken('nope')).resolves.toBeUndefined();
       });
     });

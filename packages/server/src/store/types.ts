@@ -357,9 +357,8 @@ export interface Store
   getUser(companyId: string, userId: string): Promise<User | undefined>;
   listUsers(companyId: string): Promise<User[]>;
 
-  // tokens (ids of issued bearer tokens, for revocation)
+  // tokens (ids of issued bearer tokens, for revocation); getTokenGrant reads them back with the user's role
   createToken(input: { id: string; userId: string; companyId: string; expiresAt: string }): Promise<void>;
-  getToken(id: string): Promise<TokenRecord | undefined>;
   revokeToken(id: string): Promise<void>;
 
   // API keys

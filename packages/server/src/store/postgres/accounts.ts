@@ -3,8 +3,8 @@ import { newId } from '../ids.js';
 import type { Store } from '../types.js';
 import { nowIso, type PostgresContext } from './context.js';
 import { type Queryable, statement } from './database.js';
-import { toApiKey, toCompany, toToken, toUser, toUserWithSecret } from './rows.js';
-import type { ApiKeysTable, SettingsTable, TokensTable, UsersTable } from './tables.js';
+import { toApiKey, toCompany, toUser, toUserWithSecret } from './rows.js';
+import type { ApiKeysTable, SettingsTable, UsersTable } from './tables.js';
 
 type AccountMethods = Pick<
   Store,
@@ -17,7 +17,6 @@ type AccountMethods = Pick<
   | 'getUser'
   | 'listUsers'
   | 'createToken'
-  | 'getToken'
   | 'revokeToken'
   | 'createApiKey'
   | 'findApiKeyByHash'
@@ -27,10 +26,9 @@ type AccountMethods = Pick<
   | 'touchApiKey'
 >;
 
-// Every authenticated request checks its token or key: fixed SQL, prepared once per connection.
+// Frequent reads (the API key of every request it authenticates, settings, login): fixed SQL, prepared once per connection.
 const SQL = {
   setting: statement('SELECT value FROM settings WHERE key = $1'),
-  token: statement('SELECT * FROM tokens WHERE id = $1'),
   apiKeyByHash: statement('SELECT * FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL'),
   touchApiKey: statement('UPDATE api_keys SET last_used_at = $1 WHERE id = $2'),
   userByEmail: statement('SELECT * FROM users WHERE email = $1'),
@@ -127,11 +125,6 @@ export function accountMethods({ db }: PostgresContext): AccountMethods {
           .insertInto('tokens')
           .values({ id: input.id, user_id: input.userId, company_id: input.companyId, expires_at: input.expiresAt, revoked_at: null }),
       );
-    },
-
-    async getToken(id) {
-      const row = await db.row<TokensTable>(SQL.token, [id]);
-      return row && toToken(row);
     },
 
     async revokeToken(id) {

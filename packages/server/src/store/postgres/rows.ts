@@ -9,10 +9,10 @@ import type {
   PayloadRecord,
   Run,
   RunLog,
-  TokenRecord,
   User,
   UserWithSecret,
 } from '../types.js';
+import type { TokenGrant } from '../user-admin-types.js';
 import type {
   ApiKeysTable,
   CompaniesTable,
@@ -40,8 +40,16 @@ export function toUserWithSecret(row: UsersTable): UserWithSecret {
   return { ...toUser(row), passwordHash: row.password_hash };
 }
 
-export function toToken(row: TokensTable): TokenRecord {
-  return { id: row.id, userId: row.user_id, companyId: row.company_id, expiresAt: row.expires_at, revokedAt: row.revoked_at };
+/** A token row joined with its user's role: the one way tokens are read (the auth check). */
+export function toTokenGrant(row: TokensTable & { role: string }): TokenGrant {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    companyId: row.company_id,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    role: row.role as Role,
+  };
 }
 
 export function toApiKey(row: ApiKeysTable): ApiKey {

@@ -3,7 +3,7 @@ import type { UserAdminStoreMethods } from '../user-admin-types.js';
 import { LAST_ADMINISTRATOR_MESSAGE } from '../user-admin-types.js';
 import type { PostgresContext } from './context.js';
 import { statement } from './database.js';
-import { toUser } from './rows.js';
+import { toTokenGrant, toUser } from './rows.js';
 import type { TokensTable, UsersTable } from './tables.js';
 
 const SQL = {
@@ -51,15 +51,7 @@ export function userAdminMethods({ db }: PostgresContext): UserAdminStoreMethods
 
     async getTokenGrant(id) {
       const row = await db.row<TokensTable & { role: string }>(SQL.tokenGrant, [id]);
-      if (!row) return undefined;
-      return {
-        id: row.id,
-        userId: row.user_id,
-        companyId: row.company_id,
-        expiresAt: row.expires_at,
-        revokedAt: row.revoked_at,
-        role: row.role as never,
-      };
+      return row && toTokenGrant(row);
     },
   };
 }

@@ -2,8 +2,8 @@ import { AppError } from '@weft/schema';
 import { newId } from '../ids.js';
 import type { Store } from '../types.js';
 import { nowIso, type SqliteContext } from './context.js';
-import { toApiKey, toCompany, toToken, toUser, toUserWithSecret } from './rows.js';
-import type { ApiKeysTable, TokensTable } from './tables.js';
+import { toApiKey, toCompany, toUser, toUserWithSecret } from './rows.js';
+import type { ApiKeysTable } from './tables.js';
 
 type AccountMethods = Pick<
   Store,
@@ -16,7 +16,6 @@ type AccountMethods = Pick<
   | 'getUser'
   | 'listUsers'
   | 'createToken'
-  | 'getToken'
   | 'revokeToken'
   | 'createApiKey'
   | 'findApiKeyByHash'
@@ -26,9 +25,8 @@ type AccountMethods = Pick<
   | 'touchApiKey'
 >;
 
-// Every authenticated request checks its token or key: fixed SQL, prepared once.
+// Every request authenticated by an API key reads it: fixed SQL, prepared once.
 const SQL = {
-  token: 'SELECT * FROM tokens WHERE id = ?',
   apiKeyByHash: 'SELECT * FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL',
   touchApiKey: 'UPDATE api_keys SET last_used_at = ? WHERE id = ?',
 } as const;
@@ -125,11 +123,6 @@ export function accountMethods({ db }: SqliteContext): AccountMethods {
             .values({ id: input.id, user_id: input.userId, company_id: input.companyId, expires_at: input.expiresAt, revoked_at: null }),
         ),
       );
-    },
-
-    async getToken(id) {
-      const row = db.statement(SQL.token).get(id) as TokensTable | undefined;
-      return row && toToken(row);
     },
 
     async revokeToken(id) {

@@ -2,7 +2,7 @@ import { AppError } from '@weft/schema';
 import type { UserAdminStoreMethods } from '../user-admin-types.js';
 import { LAST_ADMINISTRATOR_MESSAGE } from '../user-admin-types.js';
 import type { SqliteContext } from './context.js';
-import { toUser } from './rows.js';
+import { toTokenGrant, toUser } from './rows.js';
 import type { TokensTable } from './tables.js';
 
 // Read on every authenticated bearer request (at most once a second per token): fixed SQL, prepared once.
@@ -54,15 +54,7 @@ export function userAdminMethods({ db }: SqliteContext): UserAdminStoreMethods {
 
     async getTokenGrant(id) {
       const row = db.statement(TOKEN_GRANT_SQL).get(id) as (TokensTable & { role: string }) | undefined;
-      if (!row) return undefined;
-      return {
-        id: row.id,
-        userId: row.user_id,
-        companyId: row.company_id,
-        expiresAt: row.expires_at,
-        revokedAt: row.revoked_at,
-        role: row.role as never,
-      };
+      return row && toTokenGrant(row);
     },
   };
 }
