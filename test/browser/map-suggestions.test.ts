@@ -1,5 +1,5 @@
 import type { FlowDefinition } from '@weft/schema';
-import type { Page } from 'playwright-core';
+import type { Page, Request } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
@@ -120,6 +120,31 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
     await source.press('Escape');
     expect(await source.getAttribute('aria-expanded')).toBe('false');
     expect(await options('Source of rule 1').count()).toBe(0);
+  });
+
+  it('loads the instances and connectors once for the editor, however often connector and map steps are opened', async () => {
+    const asked: string[] = [];
+    const listen = (r: Request) => {
+      const path = new URL(r.url()).pathname;
+      if (path === '/api/v1/instances' || path === '/api/v1/connectors') asked.push(path);
+    };
+    page.on('request', listen);
+    try {
+      await page.goto(`/flows/${flowId}`);
+      const panel = page.getByTestId('settings-panel');
+      const endpoint = panel.getByRole('combobox', { name: /^Endpoint/ });
+      await page.getByTestId('step-fetch').click();
+      await expect.poll(() => endpoint.inputValue()).toBe('list_orders');
+      await page.getByTestId('step-to_order').click();
+      await panel.getByText('Map step').waitFor();
+      await page.getByTestId('step-send').click();
+      await expect.poll(() => endpoint.inputValue()).toBe('create_order');
+      await page.getByTestId('step-to_order').click();
+      await panel.getByText('Map step').waitFor();
+      expect(asked.sort()).toEqual(['/api/v1/connectors', '/api/v1/instances']);
+    } finally {
+      page.off('request', listen);
+    }
   });
 
   it('shows the company id, the signed-in user and links on the settings page', async () => {

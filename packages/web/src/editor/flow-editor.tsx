@@ -22,6 +22,7 @@ import {
   updateStep,
 } from './definition';
 import { EdgeLabelDialog } from './edge-label-dialog';
+import { EndpointCatalogProvider } from './endpoint-catalog';
 import { FieldErrorList } from './field-errors';
 import { type History, NO_HISTORY, record, redo, undo } from './history';
 import { Palette } from './palette';
@@ -42,7 +43,9 @@ const NO_ERRORS: SortedErrors = { byStep: new Map(), other: {} };
 export function FlowEditor(props: Props) {
   return (
     <ReactFlowProvider>
-      <Editor {...props} />
+      <EndpointCatalogProvider>
+        <Editor {...props} />
+      </EndpointCatalogProvider>
     </ReactFlowProvider>
   );
 }

@@ -1,7 +1,5 @@
-import { useEffect, useState } from 'react';
-import { api } from '../../../api/endpoints';
-import type { Connector, Instance } from '../../../api/types';
 import { ErrorMessage } from '../../../components/error-message';
+import { useEndpointCatalog } from '../../endpoint-catalog';
 
 type Props = {
   instance: string | undefined;
@@ -9,25 +7,11 @@ type Props = {
   onChange(change: { instance?: string; endpoint?: string }): void;
 };
 
-/** Pickers for a connector step's instance (from the API) and one of its connector's endpoints. */
+/** Pickers for a connector step's instance (from the editor's catalog) and one of its connector's endpoints. */
 export function EndpointPicker({ instance, endpoint, onChange }: Props) {
-  const [instances, setInstances] = useState<Instance[] | null>(null);
-  const [connectors, setConnectors] = useState<Connector[]>([]);
-  const [error, setError] = useState<unknown>(null);
-
-  useEffect(() => {
-    let live = true;
-    Promise.all([api.listInstances(), api.listConnectors()])
-      .then(([i, c]) => {
-        if (!live) return;
-        setInstances(i);
-        setConnectors(c);
-      })
-      .catch((err: unknown) => live && setError(err));
-    return () => {
-      live = false;
-    };
-  }, []);
+  const { data, error } = useEndpointCatalog();
+  const instances = data?.instances;
+  const connectors = data?.connectors ?? [];
 
   const chosen = instances?.find((i) => i.id === instance);
   const connector = connectors.find((c) => c.id === chosen?.connector_id);

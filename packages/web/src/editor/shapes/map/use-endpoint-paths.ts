@@ -1,7 +1,7 @@
 import type { FlowDefinition } from '@weft/schema';
-import { useEffect, useMemo, useState } from 'react';
-import { api } from '../../../api/endpoints';
+import { useMemo } from 'react';
 import type { Connector, Instance } from '../../../api/types';
+import { useEndpointCatalog } from '../../endpoint-catalog';
 import { type EndpointRef, nearestEndpoints } from './connector-neighbours';
 import { schemaPaths } from './field-paths';
 
@@ -26,26 +26,15 @@ function pathsOf(refs: EndpointRef[], instances: Instance[], connectors: Connect
 }
 
 /**
- * Suggestions from the connector endpoints around a map step. Instances and connectors are loaded
- * only when a neighbouring connector step names an endpoint; a failure to load them only means fewer
- * suggestions, so it is not shown.
+ * Suggestions from the connector endpoints around a map step. The editor's catalog of instances and
+ * connectors is asked for only when a neighbouring connector step names an endpoint.
  */
 export function useEndpointPaths(definition: FlowDefinition | undefined, stepId: string): EndpointPaths {
   const before = useMemo(() => (definition ? nearestEndpoints(definition, stepId, 'before') : []), [definition, stepId]);
   const after = useMemo(() => (definition ? nearestEndpoints(definition, stepId, 'after') : []), [definition, stepId]);
   const wanted = before.length + after.length > 0;
-  const [loaded, setLoaded] = useState<{ instances: Instance[]; connectors: Connector[] } | null>(null);
-
-  useEffect(() => {
-    if (!wanted || loaded) return;
-    let live = true;
-    Promise.all([api.listInstances(), api.listConnectors()])
-      .then(([instances, connectors]) => live && setLoaded({ instances, connectors }))
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [wanted, loaded]);
+  // A failure to load only means fewer suggestions, so its error is not shown.
+  const loaded = useEndpointCatalog(wanted).data;
 
   return useMemo(() => {
     if (!loaded || !wanted) return NONE;
