@@ -18,18 +18,31 @@ const FOREIGN_KEY_VIOLATION = '23503';
 // Logs travel as parallel arrays (one parameter per column, whatever their number), so the
 // statements below have fixed text and are prepared once per connection. The payload id lists
 // of a log are JSON texts: an array of arrays would flatten in unnest.
-const LOG_COLUMNS = `unnest($LOG::text[], $LOG::text[], $LOG::text[], $LOG::text[], $LOG::integer[], $LOG::integer[], $LOG::json[], $LOG::json[],
-    $LOG::json[], $LOG::timestamptz[]) WITH ORDINALITY
-    AS u(step_id, step_name, level, message, attempt, duration_ms, ids_in, ids_out, data, created_at, n)`;
+const LOG_COLUMNS: ReadonlyArray<readonly [name: string, type: string]> = [
+  ['step_id', 'text'],
+  ['step_name', 'text'],
+  ['level', 'text'],
+  ['message', 'text'],
+  ['attempt', 'integer'],
+  ['duration_ms', 'integer'],
+  ['ids_in', 'json'],
+  ['ids_out', 'json'],
+  ['data', 'json'],
+  ['created_at', 'timestamptz'],
+];
 const LOG_VALUES = `u.step_id, u.step_name, u.level, u.message, u.attempt, u.duration_ms,
     ARRAY(SELECT json_array_elements_text(u.ids_in)), ARRAY(SELECT json_array_elements_text(u.ids_out)), u.data, u.created_at`;
 const LOG_INSERT =
   'INSERT INTO run_logs (run_id, step_id, step_name, level, message, attempt, duration_ms, payload_ids_in, payload_ids_out, data, created_at)';
 
-/** Numbers the $LOG placeholders of LOG_COLUMNS from `first`. */
-function logColumns(first: number): string {
-  let n = first;
-  return LOG_COLUMNS.replace(/\$LOG/g, () => `$${n++}`);
+/**
+ * The logs as rows `u` of the parallel arrays in LOG_COLUMNS order (u.n their position), the
+ * parameters numbered from `first`. A batch of steps puts each log's step position first (u.step).
+ */
+function logColumns(first: number, options: { step?: boolean } = {}): string {
+  const columns = options.step ? [['step', 'integer'] as const, ...LOG_COLUMNS] : LOG_COLUMNS;
+  const params = columns.map(([, type], i) => `$${first + i}::${type}[]`).join(', ');
+  return `unnest(${params}) WITH ORDINALITY AS u(${columns.map(([name]) => name).join(', ')}, n)`;
 }
 
 /**
@@ -88,9 +101,7 @@ const RECORD_STEPS_SQL = `WITH st AS (
     JOIN rec ON rec.n = u.step
   ), l AS (
     ${LOG_INSERT}
-    SELECT rec.run_id, ${LOG_VALUES} FROM unnest($24::integer[], $25::text[], $26::text[], $27::text[], $28::text[], $29::integer[],
-      $30::integer[], $31::json[], $32::json[], $33::json[], $34::timestamptz[]) WITH ORDINALITY
-      AS u(step, step_id, step_name, level, message, attempt, duration_ms, ids_in, ids_out, data, created_at, n)
+    SELECT rec.run_id, ${LOG_VALUES} FROM ${logColumns(24, { step: true })}
     JOIN rec ON rec.n = u.step ORDER BY u.n
   )`;
 const RECORD_STEPS_RESULT = `SELECT st.n, EXISTS (SELECT 1 FROM run WHERE run.n = st.n) AS run_found,
