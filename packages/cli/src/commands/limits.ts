@@ -11,18 +11,29 @@ import {
   type RetentionOverride,
 } from '@weft/server';
 
-/** The flags of `weft limits set` and the override fields they write. */
-const FLAGS: Record<string, string> = {
-  'start-rate': 'start_rate_per_minute',
-  'webhook-rate': 'webhook_rate_per_minute',
-  'queued-max': 'queued_runs_max',
+/** The flags of `weft limits set` and the limit they override. */
+const FLAGS: Record<string, keyof CompanyLimits> = {
+  'start-rate': 'startRatePerMinute',
+  'webhook-rate': 'webhookRatePerMinute',
+  'queued-max': 'queuedRunsMax',
 };
 
-/** The retention flags: the override field (always in hours), the unit the flag counts in, and its maximum. */
-const RETENTION_FLAGS: Record<string, { field: string; hoursPer: number; max: number; unit: string }> = {
-  'run-log-retention-days': { field: 'run_log_retention_hours', hoursPer: 24, max: MAX_RETENTION_HOURS / 24, unit: 'days' },
-  'payload-retention-hours': { field: 'payload_retention_hours', hoursPer: 1, max: MAX_RETENTION_HOURS, unit: 'hours' },
+/** The retention flags: the window they override (always in hours), the unit the flag counts in, and its maximum. */
+const RETENTION_FLAGS: Record<string, { field: keyof RetentionOverride; hoursPer: number; max: number; unit: string }> = {
+  'run-log-retention-days': { field: 'runLogRetentionHours', hoursPer: 24, max: MAX_RETENTION_HOURS / 24, unit: 'days' },
+  'payload-retention-hours': { field: 'payloadRetentionHours', hoursPer: 1, max: MAX_RETENTION_HOURS, unit: 'hours' },
 };
+
+/** The setting's field for each override, in the order the setting and the output list them. */
+const SETTING_FIELDS: Record<keyof CompanyLimits | keyof RetentionOverride, string> = {
+  startRatePerMinute: 'start_rate_per_minute',
+  webhookRatePerMinute: 'webhook_rate_per_minute',
+  queuedRunsMax: 'queued_runs_max',
+  runLogRetentionHours: 'run_log_retention_hours',
+  payloadRetentionHours: 'payload_retention_hours',
+};
+
+type Overrides = Partial<CompanyLimits> & RetentionOverride;
 
 /**
  * `weft limits show|set|clear --company-id ID`: a company's overrides of the per-company limits
@@ -53,15 +64,16 @@ export async function limits(
     }
     const key = companyLimitsKey(companyId);
     const raw = await store.getSetting(key);
-    let current: Record<string, number> = {};
-    if (raw !== undefined) current = { ...snake(parseOverride(raw)), ...snakeRetention(parseRetentionOverride(raw)) };
-    if (action === 'clear') current = {};
+    // The stored text is parsed here only (once for the limits, once for the retention windows); from
+    // here on the overrides are values, written back and shown as they are, not re-read from JSON.
+    const current: Overrides = raw === undefined || action === 'clear' ? {} : { ...parseOverride(raw), ...parseRetentionOverride(raw) };
     if (action === 'set') {
       for (const [flag, field] of Object.entries(FLAGS)) {
         const value = values[flag];
         if (value === undefined) continue;
         const n = Number(value);
-        if (typeof value !== 'string' || !Number.isInteger(n) || n < 0) {
+        // Safe integers only: the server ignores a larger override, so storing one would promise a limit that is not applied.
+        if (typeof value !== 'string' || !Number.isSafeInteger(n) || n < 0) {
           console.error(`weft: --${flag} must be a non-negative integer (0 lifts the limit), got "${String(value)}"`);
           return 1;
         }
@@ -78,38 +90,29 @@ export async function limits(
         current[field] = n * hoursPer;
       }
     }
-    if (action !== 'show') await store.putSetting(key, Object.keys(current).length === 0 ? null : JSON.stringify(current));
-    const effective: CompanyLimits = {
+    const overrides = settingOf(current);
+    if (action !== 'show') await store.putSetting(key, Object.keys(overrides).length === 0 ? null : JSON.stringify(overrides));
+    const effective: Required<Overrides> = {
       startRatePerMinute: config.startRatePerMinute,
       webhookRatePerMinute: config.webhookRatePerMinute,
       queuedRunsMax: config.queuedRunsMax,
-      ...parseOverride(JSON.stringify(current)),
-    };
-    const retention: Required<RetentionOverride> = {
       runLogRetentionHours: config.runLogRetentionHours,
       payloadRetentionHours: config.payloadRetentionHours,
-      ...parseRetentionOverride(JSON.stringify(current)),
+      ...current,
     };
-    console.log(
-      JSON.stringify({ company_id: companyId, overrides: current, effective: { ...snake(effective), ...snakeRetention(retention) } }),
-    );
+    console.log(JSON.stringify({ company_id: companyId, overrides, effective: settingOf(effective) }));
     return 0;
   } finally {
     await store.close();
   }
 }
 
-function snakeRetention(retention: RetentionOverride): Record<string, number> {
+/** The overrides under the setting's field names, in SETTING_FIELDS order; absent ones are left out. */
+function settingOf(overrides: Overrides): Record<string, number> {
   const out: Record<string, number> = {};
-  if (retention.runLogRetentionHours !== undefined) out.run_log_retention_hours = retention.runLogRetentionHours;
-  if (retention.payloadRetentionHours !== undefined) out.payload_retention_hours = retention.payloadRetentionHours;
-  return out;
-}
-
-function snake(limits: Partial<CompanyLimits>): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (limits.startRatePerMinute !== undefined) out.start_rate_per_minute = limits.startRatePerMinute;
-  if (limits.webhookRatePerMinute !== undefined) out.webhook_rate_per_minute = limits.webhookRatePerMinute;
-  if (limits.queuedRunsMax !== undefined) out.queued_runs_max = limits.queuedRunsMax;
+  for (const [field, name] of Object.entries(SETTING_FIELDS)) {
+    const value = overrides[field as keyof Overrides];
+    if (value !== undefined) out[name] = value;
+  }
   return out;
 }
