@@ -1317,28 +1317,32 @@ export function storeConformanceSuite(name: string, makeStore: () => Promise<Sto
         expect((await store.listScheduledFlows()).map((f) => f.flowId)).toEqual([cron.id]);
       });
 
-      it('makes a webhook secret once, verifies its hash only for its own company and flow, and rotates it', async () => {
+      it('makes a webhook secret once, verifies its hash only for its own company and flow, answering the flow, and rotates it', async () => {
         const { a, b, flowA, flowB } = await twoTenants();
         const hash = (secret: string) => createHash('sha256').update(secret).digest('hex');
         const secret = await store.ensureWebhookSecret(a, flowA.flowId);
         expect(secret).toEqual(expect.any(String));
+        await store.updateFlow(a, flowA.flowId, { priority: 1, enabled: false });
         expect(await store.ensureWebhookSecret(a, flowA.flowId)).toBeUndefined();
         expect(await store.ensureWebhookSecret(b, flowA.flowId)).toBeUndefined();
-        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toBe(true);
-        expect(await store.verifyWebhook(b, flowA.flowId, hash(secret!))).toBe(false);
-        expect(await store.verifyWebhook(a, flowB.flowId, hash(secret!))).toBe(false);
-        expect(await store.verifyWebhook(a, flowA.flowId, hash('wrong'))).toBe(false);
-        expect(await store.verifyWebhook(a, flowA.flowId, 'not-a-hash')).toBe(false);
+        // The flow as getFlowHead reads it (a disabled flow too: the route refuses it), in the same read as the secret.
+        const head = await store.getFlowHead(a, flowA.flowId);
+        expect(head).toMatchObject({ id: flowA.flowId, priority: 1, enabled: false });
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toEqual(head);
+        expect(await store.verifyWebhook(b, flowA.flowId, hash(secret!))).toBeUndefined();
+        expect(await store.verifyWebhook(a, flowB.flowId, hash(secret!))).toBeUndefined();
+        expect(await store.verifyWebhook(a, flowA.flowId, hash('wrong'))).toBeUndefined();
+        expect(await store.verifyWebhook(a, flowA.flowId, 'not-a-hash')).toBeUndefined();
 
         const rotated = await store.rotateWebhookSecret(a, flowA.flowId);
         expect(rotated).not.toBe(secret);
-        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toBe(false);
-        expect(await store.verifyWebhook(a, flowA.flowId, hash(rotated!))).toBe(true);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(secret!))).toBeUndefined();
+        expect((await store.verifyWebhook(a, flowA.flowId, hash(rotated!)))?.id).toBe(flowA.flowId);
         expect(await store.rotateWebhookSecret(b, flowA.flowId)).toBeUndefined();
         expect(await store.rotateWebhookSecret(a, 'no-such-flow')).toBeUndefined();
 
         await store.deleteFlow(a, flowA.flowId);
-        expect(await store.verifyWebhook(a, flowA.flowId, hash(rotated!))).toBe(false);
+        expect(await store.verifyWebhook(a, flowA.flowId, hash(rotated!))).toBeUndefined();
       });
     });
 

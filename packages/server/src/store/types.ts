@@ -490,10 +490,12 @@ export interface Store
   /** Replaces the flow's webhook secret with a new one and returns its plaintext; undefined for an unknown flow. */
   rotateWebhookSecret(companyId: string, flowId: string): Promise<string | undefined>;
   /**
-   * True when the hash (sha256 hex of the secret) is the flow's webhook secret's, compared in
-   * constant time; false for an unknown company or flow, or a flow without a secret.
+   * The flow, as getFlowHead reads it, when the hash (sha256 hex of the secret) is the flow's webhook
+   * secret's, compared in constant time; undefined for an unknown company or flow, a flow without a
+   * secret, or another secret. One read for both: the webhook and callback URLs need the flow as soon
+   * as the caller has proven the secret.
    */
-  verifyWebhook(companyId: string, flowId: string, secretHash: string): Promise<boolean>;
+  verifyWebhook(companyId: string, flowId: string, secretHash: string): Promise<FlowHead | undefined>;
 
   // the audit log: append-only, there is no method to change or remove an entry
   appendAudit(entry: AuditInput): Promise<AuditEntry>;

@@ -150,8 +150,7 @@ export async function signedFlow(
   const query = { ...(request.query as Record<string, unknown>) };
   const signature = typeof query.signature === 'string' ? query.signature : '';
   delete query.signature;
-  const known = signature !== '' && (await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature)));
-  const flow = known ? await store.getFlowHead(companyId, flowId) : undefined;
+  const flow = signature === '' ? undefined : await store.verifyWebhook(companyId, flowId, hashWebhookSecret(signature));
   if (!flow) throw notFound(thing);
   return { flow, query };
 }

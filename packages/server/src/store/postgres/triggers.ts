@@ -3,6 +3,8 @@ import { newWebhookSecret, sameHash, schedulesOf } from '../trigger-config.js';
 import type { ScheduledFlow, Store } from '../types.js';
 import { nowIso, type PostgresContext } from './context.js';
 import { statement } from './database.js';
+import { toFlowHead } from './rows.js';
+import type { FlowsTable } from './tables.js';
 
 type TriggerMethods = Pick<Store, 'listScheduledFlows' | 'ensureWebhookSecret' | 'rotateWebhookSecret' | 'verifyWebhook'>;
 
@@ -26,7 +28,9 @@ const SQL = {
   upsertSecret: statement(`INSERT INTO flow_webhooks (flow_id, company_id, secret_hash, created_at)
     SELECT f.id, f.company_id, $1::text, $2::timestamptz FROM flows f WHERE f.company_id = $3 AND f.id = $4
     ON CONFLICT (flow_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at`),
-  secret: statement('SELECT secret_hash FROM flow_webhooks WHERE company_id = $1 AND flow_id = $2'),
+  // The flow comes with its secret: a caller that proves the secret goes on with the flow.
+  secret: statement(`SELECT f.*, w.secret_hash FROM flow_webhooks w JOIN flows f ON f.id = w.flow_id AND f.company_id = w.company_id
+    WHERE w.company_id = $1 AND w.flow_id = $2`),
 } as const;
 
 /** Schedules (read from deployed definitions) and per-flow webhook secrets. */
@@ -50,8 +54,8 @@ export function triggerMethods({ db }: PostgresContext): TriggerMethods {
     ensureWebhookSecret: (companyId, flowId) => writeSecret(SQL.insertSecret, companyId, flowId),
     rotateWebhookSecret: (companyId, flowId) => writeSecret(SQL.upsertSecret, companyId, flowId),
     async verifyWebhook(companyId, flowId, secretHash) {
-      const row = await db.row<{ secret_hash: string }>(SQL.secret, [companyId, flowId]);
-      return row !== undefined && sameHash(row.secret_hash, secretHash);
+      const row = await db.row<FlowsTable & { secret_hash: string }>(SQL.secret, [companyId, flowId]);
+      return row !== undefined && sameHash(row.secret_hash, secretHash) ? toFlowHead(row) : undefined;
     },
   };
 }

@@ -2,6 +2,8 @@ import type { FlowDefinition } from '@weft/schema';
 import { newWebhookSecret, sameHash, schedulesOf } from '../trigger-config.js';
 import type { ScheduledFlow, Store } from '../types.js';
 import { nowIso, type SqliteContext } from './context.js';
+import { toFlowHead } from './rows.js';
+import type { FlowsTable } from './tables.js';
 
 type TriggerMethods = Pick<Store, 'listScheduledFlows' | 'ensureWebhookSecret' | 'rotateWebhookSecret' | 'verifyWebhook'>;
 
@@ -24,7 +26,9 @@ const SQL = {
   upsertSecret: `INSERT INTO flow_webhooks (flow_id, company_id, secret_hash, created_at)
     SELECT f.id, f.company_id, ?, ? FROM flows f WHERE f.company_id = ? AND f.id = ?
     ON CONFLICT (flow_id) DO UPDATE SET secret_hash = excluded.secret_hash, created_at = excluded.created_at`,
-  secret: 'SELECT secret_hash FROM flow_webhooks WHERE company_id = ? AND flow_id = ?',
+  // The flow comes with its secret: a caller that proves the secret goes on with the flow.
+  secret: `SELECT f.*, w.secret_hash FROM flow_webhooks w JOIN flows f ON f.id = w.flow_id AND f.company_id = w.company_id
+    WHERE w.company_id = ? AND w.flow_id = ?`,
 } as const;
 
 /** Schedules (read from deployed definitions) and per-flow webhook secrets. */
@@ -48,8 +52,8 @@ export function triggerMethods({ db }: SqliteContext): TriggerMethods {
     ensureWebhookSecret: (companyId, flowId) => writeSecret(SQL.insertSecret, companyId, flowId),
     rotateWebhookSecret: (companyId, flowId) => writeSecret(SQL.upsertSecret, companyId, flowId),
     async verifyWebhook(companyId, flowId, secretHash) {
-      const row = db.statement(SQL.secret).get(companyId, flowId) as { secret_hash: string } | undefined;
-      return row !== undefined && sameHash(row.secret_hash, secretHash);
+      const row = db.statement(SQL.secret).get(companyId, flowId) as (FlowsTable & { secret_hash: string }) | undefined;
+      return row !== undefined && sameHash(row.secret_hash, secretHash) ? toFlowHead(row) : undefined;
     },
   };
 }
