@@ -61,6 +61,11 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
     if (ctx.task.result?.state === 'fail') await screenshotFailure(page, `map-suggestions-${ctx.task.name}`);
   });
 
+  // Focus and Enter select a step wherever it is, even behind the open settings panel, where a click cannot reach it.
+  const openStep = async (id: string) => {
+    await page.locator(`.react-flow__node[data-id="${id}"]`).focus();
+    await page.keyboard.press('Enter');
+  };
   const options = (label: string) => page.getByRole('listbox', { name: `Suggestions for ${label.toLowerCase()}` }).getByRole('option');
 
   it('suggests source paths from a pasted sample and the upstream endpoint, and a chosen one fills the rule', async () => {
@@ -133,18 +138,34 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
       await page.goto(`/flows/${flowId}`);
       const panel = page.getByTestId('settings-panel');
       const endpoint = panel.getByRole('combobox', { name: /^Endpoint/ });
-      await page.getByTestId('step-fetch').click();
+      await openStep('fetch');
       await expect.poll(() => endpoint.inputValue()).toBe('list_orders');
-      await page.getByTestId('step-to_order').click();
+      await openStep('to_order');
       await panel.getByText('Map step').waitFor();
-      await page.getByTestId('step-send').click();
+      await openStep('send');
       await expect.poll(() => endpoint.inputValue()).toBe('create_order');
-      await page.getByTestId('step-to_order').click();
+      await openStep('to_order');
       await panel.getByText('Map step').waitFor();
       expect(asked.sort()).toEqual(['/api/v1/connectors', '/api/v1/instances']);
     } finally {
       page.off('request', listen);
     }
+  });
+
+  it("keeps a map step's sample when another step is opened and back, for both the preview and the suggestions", async () => {
+    const panel = page.getByTestId('settings-panel');
+    const sample = panel.getByLabel('Sample payload (JSON, XML, CSV or text)');
+    await openStep('to_order');
+    await sample.fill('{"parcel": {"weight_kg": 2}}');
+    await openStep('send');
+    await panel.getByRole('combobox', { name: /^Endpoint/ }).waitFor();
+    await openStep('to_order');
+    expect(await sample.inputValue()).toBe('{"parcel": {"weight_kg": 2}}');
+    const source = panel.getByRole('combobox', { name: 'Source of rule 1', exact: true });
+    await source.fill('weight');
+    await expect.poll(() => options('Source of rule 1').allTextContents()).toEqual(['parcel.weight_kg']);
+    await source.press('Escape');
+    await page.waitForFunction(() => document.querySelector('[data-testid="map-preview-output"]') !== null);
   });
 
   it('shows the company id, the signed-in user and links on the settings page', async () => {

@@ -4,7 +4,7 @@ import type { MapPreview } from '../../../api/types';
 import { errorsUnder } from '../../definition';
 import { FieldErrorList } from '../../field-errors';
 import { samplePaths, underKey } from './field-paths';
-import { MapPreviewPanel } from './map-preview';
+import { MapPreviewPanel, useSample } from './map-preview';
 import { RuleRow } from './rule-row';
 import { useEndpointPaths } from './use-endpoint-paths';
 
@@ -28,7 +28,7 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors, definitio
   const [keys, setKeys] = useState(() => rules.map(newKey));
   const [preview, setPreview] = useState<MapPreview | null>(null);
   const full: MapConfig = { ...config, rules };
-  const [sample, setSample] = useState<{ text: string; format: PayloadFormat | '' }>({ text: '', format: '' });
+  const [sample, setSample] = useSample(stepKey);
   const endpoints = useEndpointPaths(definition, stepKey);
   const fromSample = useMemo(() => samplePaths(sample.text, sample.format), [sample]);
   // Sample paths first: they are what the preview maps; then the upstream endpoint's response fields.
@@ -129,7 +129,7 @@ export function MapForm({ stepKey, config, onChange, readOnly, errors, definitio
           </label>
         </fieldset>
       </details>
-      <MapPreviewPanel stepKey={stepKey} config={full} onResult={setPreview} onSample={setSample} />
+      <MapPreviewPanel config={full} sample={sample} onSample={setSample} onResult={setPreview} />
     </div>
   );
 }

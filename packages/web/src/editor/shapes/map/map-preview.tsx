@@ -6,31 +6,39 @@ import type { MapPreview } from '../../../api/types';
 
 const DEBOUNCE_MS = 300;
 
-// Samples outlive switching between steps, not a reload: they are often large and not the flow's data.
-const samples = new Map<string, { text: string; format: PayloadFormat | '' }>();
+/** A pasted sample payload and the format it is read as ('' to detect it). */
+export interface Sample {
+  text: string;
+  format: PayloadFormat | '';
+}
 
-/** Maps a pasted sample with the rules as they are now (POST /api/v1/map/preview), while the user types. */
+// Samples outlive switching between steps, not a reload: they are often large and not the flow's data.
+const samples = new Map<string, Sample>();
+
+/** The sample of a map step, kept while the page lives: the rules' suggestions and the preview both read it. */
+export function useSample(stepKey: string): [Sample, (sample: Sample) => void] {
+  const [sample, setSample] = useState<Sample>(() => samples.get(stepKey) ?? { text: '', format: '' });
+  const set = (next: Sample) => {
+    samples.set(stepKey, next);
+    setSample(next);
+  };
+  return [sample, set];
+}
+
+/** Maps the sample with the rules as they are now (POST /api/v1/map/preview), while the user types. */
 export function MapPreviewPanel({
-  stepKey,
   config,
-  onResult,
+  sample,
   onSample,
+  onResult,
 }: {
-  stepKey: string;
   config: MapConfig;
+  sample: Sample;
+  onSample(sample: Sample): void;
   onResult(result: MapPreview | null): void;
-  /** The sample as typed, for the rules' field suggestions. */
-  onSample?(sample: { text: string; format: PayloadFormat | '' }): void;
 }) {
-  const [sample, setSample] = useState(() => samples.get(stepKey) ?? { text: '', format: '' as const });
   const [result, setResult] = useState<MapPreview | null>(null);
   const [failure, setFailure] = useState<string | null>(null);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: onSample is a callback of the parent, not an input
-  useEffect(() => {
-    samples.set(stepKey, sample);
-    onSample?.(sample);
-  }, [stepKey, sample]);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: onResult is a callback of the parent, not an input
   useEffect(() => {
@@ -75,11 +83,11 @@ export function MapPreviewPanel({
       <div className="row">
         <label className="grow">
           Sample payload (JSON, XML, CSV or text)
-          <textarea rows={3} className="code" value={sample.text} onChange={(e) => setSample({ ...sample, text: e.target.value })} />
+          <textarea rows={3} className="code" value={sample.text} onChange={(e) => onSample({ ...sample, text: e.target.value })} />
         </label>
         <label>
           Sample format
-          <select value={sample.format} onChange={(e) => setSample({ ...sample, format: e.target.value as PayloadFormat | '' })}>
+          <select value={sample.format} onChange={(e) => onSample({ ...sample, format: e.target.value as PayloadFormat | '' })}>
             <option value="">detect</option>
             {PAYLOAD_FORMATS.map((f) => (
               <option key={f}>{f}</option>
