@@ -8,6 +8,7 @@ import type { Config } from './config/index.js';
 import { handleError } from './http/errors.js';
 import { parseJsonBody } from './http/json-body.js';
 import { registerRoutes } from './http/routes.js';
+import { PAYLOAD_BYTES_FROM, PayloadBytes, readPayloadString } from './http/start/payload-bytes.js';
 import { traceRequests } from './observability/http-tracing.js';
 import { createLogger } from './observability/logger.js';
 import type { Queue } from './queue/types.js';
@@ -46,6 +47,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: public route. Otherwise the access the caller needs. Every route must say. */
     access?: Access | false;
+    /** A body of just {"payload": "…"} arrives as { payload: PayloadBytes } when large (http/start/payload-bytes.ts). */
+    payloadAsBytes?: boolean;
   }
 }
 
@@ -71,9 +74,15 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
   );
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     try {
-      done(null, parseJsonBody(body as string));
+      const bytes = body as Buffer;
+      // The standard start endpoints take a large payload as bytes, never as two big strings.
+      if (bytes.length >= PAYLOAD_BYTES_FROM && req.routeOptions.config?.payloadAsBytes === true) {
+        const payload = readPayloadString(bytes);
+        if (payload !== undefined) return done(null, { payload: new PayloadBytes(payload) });
+      }
+      done(null, parseJsonBody(bytes.toString('utf8')));
     } catch (err) {
       done(err as Error, undefined);
     }

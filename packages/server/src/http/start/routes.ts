@@ -8,6 +8,7 @@ import { enqueueRun } from '../../queue/enqueue-run.js';
 import type { PayloadInput, Run } from '../../store/types.js';
 import { notFound } from '../errors.js';
 import { runSummaryJson } from '../runs/serialize.js';
+import { PayloadBytes } from './payload-bytes.js';
 
 const META_PREFIX = 'x-weft-meta-';
 const META_LIMIT_BYTES = 10 * 1024;
@@ -44,7 +45,7 @@ export async function startRoutes(app: FastifyInstance, config: Config, { store,
     app.post(
       v.path,
       {
-        config: { access: 'write' },
+        config: { access: 'write', payloadAsBytes: !v.raw },
         schema: {
           tags: ['start'],
           summary: `${v.trigger === 'api' ? 'Start' : 'Run now (manual)'}${v.raw ? ' with a raw body' : ''}${v.path.endsWith(':versionId') ? ', a given version' : ', the deployed version'}`,
@@ -165,6 +166,8 @@ function standardBody(
   }
   const value = request.body;
   if (value === undefined || value === null) return { body: { bytes: Buffer.alloc(0) } };
+  // A large body of just {"payload": "…"}, already decoded to its bytes by the JSON parser (app.ts).
+  if (isPayloadBytes(value)) return { body: { bytes: value.payload.bytes } };
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
       details: { body: ['must be an object with a "payload" string; send other JSON to the /raw endpoint'] },
@@ -205,6 +208,10 @@ function rawBody(request: FastifyRequest): { body: { bytes: Buffer; format?: Pay
   if (!format || !Buffer.isBuffer(value))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${ct} is not supported; send JSON, XML, CSV or plain text.`);
   return { body: { bytes: value, format } };
+}
+
+function isPayloadBytes(value: unknown): value is { payload: PayloadBytes } {
+  return typeof value === 'object' && value !== null && (value as { payload?: unknown }).payload instanceof PayloadBytes;
 }
 
 function contentType(request: FastifyRequest): string | undefined {
