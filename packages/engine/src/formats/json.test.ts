@@ -61,4 +61,25 @@ describe('jsonErrorPosition', () => {
     const deep = `${'['.repeat(100_000)}x`;
     expect(jsonErrorPosition(deep)).toBe(100_000);
   });
+
+  it('serialises a large array to exactly the bytes of JSON.stringify, a slice at a time', () => {
+    const items: unknown[] = Array.from({ length: 2500 }, (_, i) => ({ id: i, name: `Zoë Nguyễn ${i}`, tags: ['a', i], none: null }));
+    items[3] = undefined;
+    items[1000] = () => 1;
+    items[1001] = 'text "quoted" \\ and\nnewline 😀';
+    items[2499] = [[1], { deep: { er: true } }];
+    delete items[1500]; // a hole
+    const bytes = jsonCodec.serialise(items);
+    expect(bytes.toString('utf8')).toBe(JSON.stringify(items));
+    expect(JSON.parse(bytes.toString('utf8'))).toHaveLength(2500);
+    for (const n of [1001, 2000, 2001]) {
+      const exact = Array.from({ length: n }, (_, i) => i);
+      expect(jsonCodec.serialise(exact).toString(), `${n} items`).toBe(JSON.stringify(exact));
+    }
+  });
+
+  it('leaves a large array with its own toJSON to JSON.stringify', () => {
+    const items = Object.assign(Array.from({ length: 1500 }, (_, i) => i), { toJSON: () => 'replaced' });
+    expect(jsonCodec.serialise(items).toString()).toBe('"replaced"');
+  });
 });
