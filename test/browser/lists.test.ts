@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CANARY } from '../../packages/server/src/test-support/canary.js';
-import { type Dashboard, HAS_CHROMIUM, openDashboard, screenshotFailure, unlabelledControls } from './dashboard-support.js';
+import { type Dashboard, HAS_CHROMIUM, openDashboard, PASSWORD, screenshotFailure, unlabelledControls } from './dashboard-support.js';
 
 const SECRET = `key-${CANARY}`;
 
@@ -167,6 +167,46 @@ describe.skipIf(!HAS_CHROMIUM)('the flows list, users, audit log, connectors and
     await page.getByLabel('From day').fill(local);
     await page.getByLabel('To day (included)').fill(local);
     await log.getByText('user.created').waitFor();
+  });
+
+  it("drops an administrator's controls once a refused change shows their role was lowered, without a reload", async () => {
+    const added = async (name: string, role: string) => {
+      const email = `${name.split(' ')[0]!.toLowerCase()}-${Date.now()}@acme.test`;
+      const res = await d.api<{ data: { id: string } }>('POST', '/users', { name, email, password: PASSWORD, role });
+      expect(res.status).toBe(201);
+      return { id: res.body.data.id, email };
+    };
+    const ada = await added('Ada Admin', 'administrator');
+    const rob = await added('Rob Roe', 'user');
+    const login = await fetch(`${d.base}/api/v1/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ada.email, password: PASSWORD }),
+    });
+    const { token } = (await login.json()) as { token: string };
+    const context = await d.context.browser()!.newContext({ viewport: { width: 1280, height: 800 }, baseURL: d.base });
+    await context.addInitScript((t) => localStorage.setItem('weft.token', t), token);
+    const ap = await context.newPage();
+    try {
+      await ap.goto('/users');
+      const robRole = ap.getByLabel('Role of Rob Roe');
+      await robRole.waitFor();
+      const nav = ap.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Audit log' }).waitFor();
+
+      // Another administrator makes Ada a manager while her page is open.
+      expect((await d.api('PATCH', `/users/${ada.id}`, { role: 'manager' })).status).toBe(200);
+      await robRole.selectOption('manager');
+      await ap.getByRole('alert').waitFor();
+      await ap.getByText('Only administrators change roles and remove users.').waitFor();
+      expect(await robRole.count()).toBe(0);
+      expect(await ap.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+      expect(await nav.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+      const users = await d.api<{ data: Array<{ id: string; role: string }> }>('GET', '/users');
+      expect(users.body.data.find((u) => u.id === rob.id)?.role).toBe('user');
+    } finally {
+      await context.close();
+    }
   });
 
   it('creates a connector with an endpoint and an instance whose credentials are never shown back', async () => {

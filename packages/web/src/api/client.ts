@@ -35,6 +35,18 @@ export function onUnauthorized(listener: UnauthorizedListener): () => void {
   return () => unauthorizedListeners.delete(listener);
 }
 
+type ForbiddenListener = () => void;
+const forbiddenListeners = new Set<ForbiddenListener>();
+
+/**
+ * Called when the API refuses a signed-in call with 403: the user's role may have been lowered since
+ * the page learned it, so the app can ask again and stop offering what the role no longer allows.
+ */
+export function onForbidden(listener: ForbiddenListener): () => void {
+  forbiddenListeners.add(listener);
+  return () => forbiddenListeners.delete(listener);
+}
+
 export interface RequestOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
@@ -81,6 +93,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   if (!res.ok) {
     const error = await errorFrom(res);
     if (res.status === 401 && token) for (const listener of unauthorizedListeners) listener();
+    if (res.status === 403 && token) for (const listener of forbiddenListeners) listener();
     throw error;
   }
   if (res.status === 204) return undefined as T;

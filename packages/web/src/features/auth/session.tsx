@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useState } from 'react';
-import { getToken, onUnauthorized, setToken } from '../../api/client';
+import { getToken, onForbidden, onUnauthorized, setToken } from '../../api/client';
 import { api } from '../../api/endpoints';
 import type { Me } from '../../api/types';
 import { navigate } from '../../router';
@@ -39,6 +39,19 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         setToken(null);
         setMe(null);
         navigate('/login', { replace: true });
+      }),
+    [],
+  );
+
+  // A refusal may mean an administrator lowered this user's role: the fresh /me hides the controls it no
+  // longer allows. A failed refresh keeps what the page knew (a 401 logs out through onUnauthorized).
+  useEffect(
+    () =>
+      onForbidden(() => {
+        api
+          .me()
+          .then(setMe)
+          .catch(() => undefined);
       }),
     [],
   );
