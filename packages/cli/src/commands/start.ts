@@ -1,8 +1,9 @@
-import { type Config, createSystem, loadConfig, type System } from '@weft/server';
+import { type Config, createSystem, loadConfig, type System, tuneHeap } from '@weft/server';
 
 /** weft start: everything in one process (API, worker, dashboard). */
 export async function start(): Promise<number> {
   const config = loadConfig();
+  tuneHeap(config);
   const system = await createSystem(config);
   await system.app.listen({ port: config.port, host: config.host });
   console.log(`Weft is listening on http://${config.host}:${config.port} (${where(config)})`);
@@ -17,6 +18,7 @@ export async function api(): Promise<number> {
     console.error('weft api needs WEFT_REDIS_URL (workers take runs from Redis); use `weft start` for one process');
     return 1;
   }
+  tuneHeap(config);
   const system = await createSystem(config, { worker: false });
   await system.app.listen({ port: config.port, host: config.host });
   console.log(`Weft API is listening on http://${config.host}:${config.port} (${where(config)})`);
@@ -35,6 +37,7 @@ export async function worker(options: { concurrency?: string | boolean }): Promi
     overrides.workerConcurrency = n;
   }
   const config = loadConfig(process.env, overrides);
+  tuneHeap(config);
   const system = await createSystem(config, { worker: true });
   console.log(`Weft worker started, ${config.workerConcurrency} runs at once (${where(config)})`);
   return runUntilSignalled(system);

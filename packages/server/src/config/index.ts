@@ -49,6 +49,12 @@ export interface Config {
    * then waits for two thread round trips (see docs/operations.md).
    */
   storeThread: boolean;
+  /**
+   * WEFT_HEAP_GROWING_PERCENT: how far V8 lets the old generation grow past what survived the last
+   * full collection before it collects again (30 = 1.3×); 0 leaves V8's own factor (up to 4×).
+   * Large payloads leave large strings that only a full collection frees (docs/operations.md#memory).
+   */
+  heapGrowingPercent: number;
   /** WEFT_REDIS_URL: redis://… switches the queue to BullMQ on Redis; unset means the in-process queue. */
   redisUrl: string | undefined;
   /** WEFT_REDIS_PREFIX: every Redis key and channel of this installation starts with it. */
@@ -157,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     databasePoolSize: int(env, 'WEFT_DATABASE_POOL_SIZE', 10),
     databaseSchema: env.WEFT_DATABASE_SCHEMA || 'public',
     storeThread: onOff(env, 'WEFT_STORE_THREAD', false),
+    heapGrowingPercent: int(env, 'WEFT_HEAP_GROWING_PERCENT', 30),
     redisUrl,
     redisPrefix: env.WEFT_REDIS_PREFIX || 'weft',
     smtpUrl,
