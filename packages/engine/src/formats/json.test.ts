@@ -79,7 +79,10 @@ describe('jsonErrorPosition', () => {
   });
 
   it('leaves a large array with its own toJSON to JSON.stringify', () => {
-    const items = Object.assign(Array.from({ length: 1500 }, (_, i) => i), { toJSON: () => 'replaced' });
+    const items = Object.assign(
+      Array.from({ length: 1500 }, (_, i) => i),
+      { toJSON: () => 'replaced' },
+    );
     expect(jsonCodec.serialise(items).toString()).toBe('"replaced"');
   });
 });

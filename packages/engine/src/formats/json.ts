@@ -45,7 +45,6 @@ function serialiseArrayInSlices(items: unknown[]): Buffer {
   return Buffer.concat(parts, bytes + 1);
 }
 
-
 /** Parses JSON text; throws AppError PAYLOAD_FORMAT_ERROR with the line, column and offset of the problem. */
 export function parseJson(text: string): unknown {
   const body = text.charCodeAt(0) === BOM ? text.slice(1) : text;

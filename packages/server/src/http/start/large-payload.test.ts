@@ -76,8 +76,11 @@ describe('a large payload on the standard start endpoint', () => {
   });
 
   it('stores the same bytes when the client escapes every non-ASCII character (\\u, surrogate pairs)', async () => {
-    const escaped = JSON.stringify({ payload: text }).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-    expect(escaped).not.toMatch(/[^\u0000-\u007f]/);
+    const escaped = JSON.stringify({ payload: text }).replace(
+      /[\u007f-\uffff]/g,
+      (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+    expect([...escaped].every((ch) => ch.charCodeAt(0) < 0x80)).toBe(true);
     const res = await post(`/api/v1/flows/${flowId}/start`, escaped);
     expect(res.statusCode).toBe(200);
     expect((await storedInput(res.json().flow_run_id)).bytes.equals(Buffer.from(text, 'utf8'))).toBe(true);
@@ -107,9 +110,10 @@ describe('a large payload on the standard start endpoint', () => {
     expect(notString.json().errors).toHaveProperty('payload');
     const broken = await post(`/api/v1/flows/${flowId}/start`, JSON.stringify({ payload: text }).slice(0, -2));
     expect(broken.statusCode).toBe(400);
-    expect(broken.json().code ?? broken.json().error?.code ?? broken.body).toMatch(/BAD_JSON/);
+    expect(broken.json().error.code).toBe('BAD_JSON');
     const rawTab = await post(`/api/v1/flows/${flowId}/start`, `{"payload":"${'a'.repeat(PAYLOAD_BYTES_FROM)}\t"}`);
     expect(rawTab.statusCode).toBe(400);
+    expect(rawTab.json().error.code).toBe('BAD_JSON');
   });
 
   it('takes a large JSON document on the raw endpoint as before', async () => {
