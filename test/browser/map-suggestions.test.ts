@@ -15,6 +15,7 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
   let d: Dashboard;
   let page: Page;
   let flowId = '';
+  let connectorId = '';
   let draftId = '';
 
   beforeAll(async () => {
@@ -31,6 +32,7 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
       ],
     });
     expect(connector.status).toBe(201);
+    connectorId = connector.body.data.id;
     const instance = await d.api<{ data: { id: string } }>('POST', '/instances', {
       connector_id: connector.body.data.id,
       name: 'Shop live',
@@ -150,6 +152,25 @@ describe.skipIf(!HAS_CHROMIUM)('field suggestions in the map editor, and the set
     } finally {
       page.off('request', listen);
     }
+  });
+
+  it('loads them again when the window regains focus a while later, so an instance made in another tab shows up', async () => {
+    await page.goto(`/flows/${flowId}`);
+    await openStep('send');
+    const instances = page
+      .getByTestId('settings-panel')
+      .getByRole('combobox', { name: /^Instance/ })
+      .locator('option');
+    await expect.poll(() => instances.allTextContents()).toContain('Shop live (Shop)');
+    const made = await d.api('POST', '/instances', { connector_id: connectorId, name: 'Shop backup', auth_method: 'none' });
+    expect(made.status).toBe(201);
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    // Just loaded: a focus now changes nothing.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await instances.allTextContents()).not.toContain('Shop backup (Shop)');
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    await page.evaluate(() => window.dispatchEvent(new Event('focus')));
+    await expect.poll(() => instances.allTextContents()).toContain('Shop backup (Shop)');
   });
 
   it("keeps a map step's sample when another step is opened and back, for both the preview and the suggestions", async () => {
