@@ -68,7 +68,11 @@ describe('weft limits', () => {
     expect(bad.code).toBe(1);
     expect(bad.err[0]).toMatch(/--start-rate must be a non-negative integer/);
     // Beyond a safe integer the server would ignore the override while the command reported it.
-    expect((await run('set', { 'queued-max': '1e20' })).err[0]).toMatch(/--queued-max must be a non-negative integer/);
+    const before = (await run('show', {})).out[0].overrides;
+    const huge = await run('set', { 'queued-max': '1e20' });
+    expect(huge.code).toBe(1);
+    expect(huge.err[0]).toMatch(/--queued-max must be a non-negative integer/);
+    expect((await run('show', {})).out[0].overrides).toEqual(before);
     const unknown = await run('show', { 'company-id': 'nope' });
     expect(unknown.code).toBe(1);
     expect(unknown.err[0]).toMatch(/no company nope/);

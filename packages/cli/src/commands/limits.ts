@@ -3,6 +3,7 @@ import {
   type CompanyLimits,
   type Config,
   companyLimitsKey,
+  companySettingFields,
   loadConfig,
   MAX_RETENTION_HOURS,
   openStore,
@@ -22,15 +23,6 @@ const FLAGS: Record<string, keyof CompanyLimits> = {
 const RETENTION_FLAGS: Record<string, { field: keyof RetentionOverride; hoursPer: number; max: number; unit: string }> = {
   'run-log-retention-days': { field: 'runLogRetentionHours', hoursPer: 24, max: MAX_RETENTION_HOURS / 24, unit: 'days' },
   'payload-retention-hours': { field: 'payloadRetentionHours', hoursPer: 1, max: MAX_RETENTION_HOURS, unit: 'hours' },
-};
-
-/** The setting's field for each override, in the order the setting and the output list them. */
-const SETTING_FIELDS: Record<keyof CompanyLimits | keyof RetentionOverride, string> = {
-  startRatePerMinute: 'start_rate_per_minute',
-  webhookRatePerMinute: 'webhook_rate_per_minute',
-  queuedRunsMax: 'queued_runs_max',
-  runLogRetentionHours: 'run_log_retention_hours',
-  payloadRetentionHours: 'payload_retention_hours',
 };
 
 type Overrides = Partial<CompanyLimits> & RetentionOverride;
@@ -90,7 +82,7 @@ export async function limits(
         current[field] = n * hoursPer;
       }
     }
-    const overrides = settingOf(current);
+    const overrides = companySettingFields(current);
     if (action !== 'show') await store.putSetting(key, Object.keys(overrides).length === 0 ? null : JSON.stringify(overrides));
     const effective: Required<Overrides> = {
       startRatePerMinute: config.startRatePerMinute,
@@ -100,19 +92,9 @@ export async function limits(
       payloadRetentionHours: config.payloadRetentionHours,
       ...current,
     };
-    console.log(JSON.stringify({ company_id: companyId, overrides, effective: settingOf(effective) }));
+    console.log(JSON.stringify({ company_id: companyId, overrides, effective: companySettingFields(effective) }));
     return 0;
   } finally {
     await store.close();
   }
-}
-
-/** The overrides under the setting's field names, in SETTING_FIELDS order; absent ones are left out. */
-function settingOf(overrides: Overrides): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [field, name] of Object.entries(SETTING_FIELDS)) {
-    const value = overrides[field as keyof Overrides];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
 }

@@ -145,7 +145,8 @@ function queueFull(max: number): AppError & { code: 'QUEUE_FULL' } {
   ) as AppError & { code: 'QUEUE_FULL' };
 }
 
-const OVERRIDE_FIELDS: Record<string, keyof CompanyLimits> = {
+/** The `limits:<company id>` setting's limit fields, by their name in the setting. */
+export const LIMIT_FIELDS: Record<string, keyof CompanyLimits> = {
   start_rate_per_minute: 'startRatePerMinute',
   webhook_rate_per_minute: 'webhookRatePerMinute',
   queued_runs_max: 'queuedRunsMax',
@@ -153,7 +154,7 @@ const OVERRIDE_FIELDS: Record<string, keyof CompanyLimits> = {
 
 /** The override setting's known fields with non-negative integer values; anything else is ignored. */
 export function parseOverride(raw: string): Partial<CompanyLimits> {
-  return integerFields<CompanyLimits>(raw, OVERRIDE_FIELDS, 0, Number.MAX_SAFE_INTEGER);
+  return integerFields<CompanyLimits>(raw, LIMIT_FIELDS, 0, Number.MAX_SAFE_INTEGER);
 }
 
 /**
