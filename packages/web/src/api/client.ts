@@ -26,25 +26,25 @@ export function setToken(token: string | null): void {
   else localStorage.setItem(TOKEN_KEY, token);
 }
 
-type UnauthorizedListener = () => void;
-const unauthorizedListeners = new Set<UnauthorizedListener>();
+/** Who to tell when a signed-in call is answered 401 or 403. */
+const refusalListeners = { 401: new Set<() => void>(), 403: new Set<() => void>() };
 
-/** Called when a stored token stops working (expired, revoked), so the app can send the user to log in. */
-export function onUnauthorized(listener: UnauthorizedListener): () => void {
-  unauthorizedListeners.add(listener);
-  return () => unauthorizedListeners.delete(listener);
+function listen(status: keyof typeof refusalListeners, listener: () => void): () => void {
+  refusalListeners[status].add(listener);
+  return () => refusalListeners[status].delete(listener);
 }
 
-type ForbiddenListener = () => void;
-const forbiddenListeners = new Set<ForbiddenListener>();
+/** Called when a stored token stops working (expired, revoked), so the app can send the user to log in. */
+export function onUnauthorized(listener: () => void): () => void {
+  return listen(401, listener);
+}
 
 /**
  * Called when the API refuses a signed-in call with 403: the user's role may have been lowered since
  * the page learned it, so the app can ask again and stop offering what the role no longer allows.
  */
-export function onForbidden(listener: ForbiddenListener): () => void {
-  forbiddenListeners.add(listener);
-  return () => forbiddenListeners.delete(listener);
+export function onForbidden(listener: () => void): () => void {
+  return listen(403, listener);
 }
 
 export interface RequestOptions {
@@ -92,8 +92,7 @@ export async function request<T>(path: string, options: RequestOptions = {}): Pr
   }
   if (!res.ok) {
     const error = await errorFrom(res);
-    if (res.status === 401 && token) for (const listener of unauthorizedListeners) listener();
-    if (res.status === 403 && token) for (const listener of forbiddenListeners) listener();
+    if ((res.status === 401 || res.status === 403) && token) for (const listener of refusalListeners[res.status]) listener();
     throw error;
   }
   if (res.status === 204) return undefined as T;

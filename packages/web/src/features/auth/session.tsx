@@ -45,16 +45,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   // A refusal may mean an administrator lowered this user's role: the fresh /me hides the controls it no
   // longer allows. A failed refresh keeps what the page knew (a 401 logs out through onUnauthorized).
-  useEffect(
-    () =>
-      onForbidden(() => {
-        api
-          .me()
-          .then(setMe)
-          .catch(() => undefined);
-      }),
-    [],
-  );
+  // Refusals that come together (or a page polling what it may not read) share the one /me in flight.
+  useEffect(() => {
+    let asking = false;
+    return onForbidden(() => {
+      if (asking) return;
+      asking = true;
+      api
+        .me()
+        .then(setMe)
+        .catch(() => undefined)
+        .finally(() => {
+          asking = false;
+        });
+    });
+  }, []);
 
   const logIn = useCallback(async (email: string, password: string) => {
     const { token } = await api.login({ email, password });
