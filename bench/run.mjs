@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { distributedPlace, startCluster } from './lib/cluster.mjs';
 import { customers, expectedMapping } from './lib/customers.mjs';
-import { freePort, readRssParts, startServer } from './lib/server.mjs';
+import { freePort, npmStartEnv, readRssParts, startServer } from './lib/server.mjs';
 import { startSink } from './lib/sink.mjs';
 import { fmt, MB, percentile, processCpuSeconds, table } from './lib/stats.mjs';
 
@@ -137,7 +137,7 @@ const results = {
     quick: QUICK,
     w1_concurrency: W1_CONCURRENCY,
     w2_records: W2_RECORDS,
-    server_env: extraEnv,
+    server_env: { ...npmStartEnv(ROOT), ...extraEnv },
   },
   idle: null,
   phases: [],

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Queue } from '../queue/types.js';
+import type { RetentionKind } from '../retention/retention.js';
 import type { RunEvents } from '../worker/run-events.js';
 
 /**
@@ -14,7 +15,7 @@ export interface Metrics {
   /** A start or webhook call refused by the per-company limits, by error code. */
   countRefused(code: string): void;
   /** Rows retention deleted, by kind. */
-  countRetentionDeleted(kind: 'run_logs' | 'payloads', count: number): void;
+  countRetentionDeleted(kind: RetentionKind, count: number): void;
 }
 
 export function createMetrics(deps: { events: RunEvents; queue: Queue }): Metrics {

@@ -4,6 +4,9 @@ import type { RetentionScope } from '../store/operations-types.js';
 import type { Store } from '../store/types.js';
 import { type RetentionOverride, retentionOverrides } from './retention-overrides.js';
 
+/** What retention deletes and counts. */
+export type RetentionKind = 'run_logs' | 'payloads';
+
 export interface RetentionOptions {
   store: Pick<Store, 'deleteRunLogsBefore' | 'deletePayloadsBefore' | 'reclaimSpace' | 'purgeExpiredData' | 'listSettingsByPrefix'>;
   /** Run log lines older than this are deleted; 0 keeps them. A company's own setting (weft limits) wins. */
@@ -16,7 +19,7 @@ export interface RetentionOptions {
   batchSize?: number;
   log?: (message: string, extra?: Record<string, unknown>) => void;
   /** Told of each batch deleted (for metrics). */
-  onDeleted?: (kind: 'run_logs' | 'payloads', count: number) => void;
+  onDeleted?: (kind: RetentionKind, count: number) => void;
 }
 
 export interface RetentionResult {
