@@ -47,7 +47,7 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: public route. Otherwise the access the caller needs. Every route must say. */
     access?: Access | false;
-    /** A body of just {"payload": "…"} arrives as { payload: PayloadBytes } when large (http/start/payload-bytes.ts). */
+    /** A large body of just {"payload": "…"} arrives as PayloadBytes, the payload's bytes (http/start/payload-bytes.ts). */
     payloadAsBytes?: boolean;
   }
 }
@@ -80,7 +80,7 @@ export async function buildApp(config: Config, deps: AppDeps): Promise<FastifyIn
       // The standard start endpoints take a large payload as bytes, never as two big strings.
       if (bytes.length >= PAYLOAD_BYTES_FROM && req.routeOptions.config?.payloadAsBytes === true) {
         const payload = readPayloadString(bytes);
-        if (payload !== undefined) return done(null, { payload: new PayloadBytes(payload) });
+        if (payload !== undefined) return done(null, new PayloadBytes(payload));
       }
       done(null, parseJsonBody(bytes.toString('utf8')));
     } catch (err) {

@@ -167,7 +167,7 @@ function standardBody(
   const value = request.body;
   if (value === undefined || value === null) return { body: { bytes: Buffer.alloc(0) } };
   // A large body of just {"payload": "…"}, already decoded to its bytes by the JSON parser (app.ts).
-  if (isPayloadBytes(value)) return { body: { bytes: value.payload.bytes } };
+  if (value instanceof PayloadBytes) return { body: { bytes: value.bytes } };
   if (typeof value !== 'object' || Array.isArray(value)) {
     throw new AppError('VALIDATION_FAILED', 'The given data was invalid.', {
       details: { body: ['must be an object with a "payload" string; send other JSON to the /raw endpoint'] },
@@ -208,10 +208,6 @@ function rawBody(request: FastifyRequest): { body: { bytes: Buffer; format?: Pay
   if (!format || !Buffer.isBuffer(value))
     throw new AppError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${ct} is not supported; send JSON, XML, CSV or plain text.`);
   return { body: { bytes: value, format } };
-}
-
-function isPayloadBytes(value: unknown): value is { payload: PayloadBytes } {
-  return typeof value === 'object' && value !== null && (value as { payload?: unknown }).payload instanceof PayloadBytes;
 }
 
 function contentType(request: FastifyRequest): string | undefined {
